@@ -1,0 +1,66 @@
+# riskd — set-up and the two commands (`make run`, `make test`).
+# Everything is installed into .venv and node_modules from pinned versions; nothing is
+# downloaded at run time.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROTOS := $(wildcard proto/riskd/v1/*.proto)
+GEN_STAMP := riskd/v1/.generated
+NODE_STAMP := node_modules/.installed
+DEMO := var/demo
+ADDR ?= 127.0.0.1:50051
+PYTEST_ARGS ?=
+
+.PHONY: help setup proto run test lint bench eval-matching demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+setup: $(STAMP) $(GEN_STAMP) $(NODE_STAMP) ## create .venv, install, generate stubs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(GEN_STAMP): $(STAMP) $(PROTOS)
+	$(PY) -m grpc_tools.protoc -I proto \
+		--plugin=protoc-gen-mypy=$(BIN)/protoc-gen-mypy --plugin=protoc-gen-mypy_grpc=$(BIN)/protoc-gen-mypy_grpc \
+		--python_out=. --grpc_python_out=. --mypy_out=. --mypy_grpc_out=. $(PROTOS)
+	touch riskd/v1/py.typed $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+proto: $(GEN_STAMP) ## generate the Python stubs from proto/
+
+$(DEMO)/register.csv: | $(STAMP)
+	$(PY) -m fixtures.generate --out $(DEMO) --seed 7 --marks 2000 --declarations 20000
+
+demo: setup $(DEMO)/register.csv ## generate the demo world (if absent)
+
+run: demo ## serve the demo world on 127.0.0.1:50051
+	$(BIN)/riskd serve --config fixtures/demo.toml --listen $(ADDR)
+
+test: setup ## run the whole suite
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: setup ## ruff, mypy and buf lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	cd proto && ../node_modules/.bin/buf lint
+
+bench: setup ## run the benchmarks; results in bench/results/*.json
+	$(PY) -m bench.run
+
+eval-matching: setup ## measure matching quality; results in bench/results/matching_quality.json
+	$(PY) -m bench.matching_quality
+
+clean: ## remove generated files (not the venv)
+	rm -rf var riskd/v1/*_pb2*.py* $(GEN_STAMP) .pytest_cache .mypy_cache .ruff_cache
