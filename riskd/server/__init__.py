@@ -1,0 +1,1 @@
+"""The gRPC edge of riskd: conversion, auth, limits, errors, and `create_server`."""

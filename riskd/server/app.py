@@ -1,0 +1,125 @@
+"""Start-up wiring only: build the server from settings, register the services, health and
+reflection, load the first snapshot. `create_server` is apart from `serve` so that tests run
+a real server in-process on a free port."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from types import FrameType
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from riskd.loading import initial_snapshot
+from riskd.log import configure_logging
+from riskd.pipeline import Snapshot, SnapshotHolder
+from riskd.server.admin import AdminServicer
+from riskd.server.auth import TokenAuth
+from riskd.server.handlers import generic_handler
+from riskd.server.runtime import Runtime
+from riskd.server.screening import ScreeningServicer
+from riskd.settings import Settings
+from riskd.store import open_store
+from riskd.store.base import DecisionStore
+from riskd.v1 import admin_service_pb2, screening_service_pb2
+
+log = structlog.get_logger("riskd.server")
+
+SCREENING = screening_service_pb2.DESCRIPTOR.services_by_name["ScreeningService"]
+ADMIN = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"]
+SERVICE_NAMES = (SCREENING.full_name, ADMIN.full_name)
+
+
+@dataclass
+class RiskdServer:
+    server: grpc.Server
+    port: int
+    runtime: Runtime
+    health: health.HealthServicer
+
+    def start(self) -> None:
+        self.server.start()
+        for name in ("", *SERVICE_NAMES):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving", port=self.port, versions=str(self.runtime.holder.current().versions))
+
+    def drain(self, grace: float | None = None) -> threading.Event:
+        """Report NOT_SERVING, refuse new calls, give in-flight calls the grace period."""
+        self.health.enter_graceful_shutdown()
+        stopped = self.server.stop(self.runtime.settings.grace_seconds if grace is None else grace)
+        return stopped
+
+    def close(self) -> None:
+        self.drain(0).wait()
+        self.runtime.store.close()
+
+
+def create_server(
+    settings: Settings,
+    *,
+    snapshot: Snapshot | None = None,
+    store: DecisionStore | None = None,
+) -> RiskdServer:
+    """Build and bind (not start) a server; `settings.listen` with port 0 picks a free port."""
+    runtime = Runtime(
+        settings=settings,
+        holder=SnapshotHolder(snapshot or initial_snapshot(settings)),
+        store=store or open_store(settings.store),
+    )
+    limit = settings.limits.max_message_bytes
+    server = grpc.server(
+        ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="riskd"),
+        interceptors=[
+            TokenAuth(
+                settings.admin_token.get_secret_value() if settings.admin_token else None,
+                settings.screening_token.get_secret_value() if settings.screening_token else None,
+            )
+        ],
+        options=[
+            ("grpc.max_receive_message_length", limit),
+            ("grpc.max_send_message_length", limit),
+        ],
+        maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
+    )
+    server.add_generic_rpc_handlers(
+        (
+            generic_handler(SCREENING, ScreeningServicer(runtime)),
+            generic_handler(ADMIN, AdminServicer(runtime)),
+        )
+    )
+    health_servicer = health.HealthServicer(
+        experimental_non_blocking=True,
+        experimental_thread_pool=ThreadPoolExecutor(max_workers=1),
+    )
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(settings.listen)
+    if port == 0:
+        raise OSError(f"cannot listen on {settings.listen}")
+    return RiskdServer(server=server, port=port, runtime=runtime, health=health_servicer)
+
+
+def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then drain gracefully."""
+    configure_logging(settings.log_level)
+    riskd_server = create_server(settings)
+    riskd_server.start()
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("draining", signal=signal.Signals(signum).name, grace=settings.grace_seconds)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stopping.wait()
+    riskd_server.drain().wait()
+    riskd_server.runtime.store.close()
+    log.info("stopped")

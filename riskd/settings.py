@@ -1,0 +1,80 @@
+"""Settings of the daemon: one typed, frozen object built once and passed in.
+
+Precedence, highest first: command-line flags, environment (`RISKD_*`, nested with `__`, e.g.
+`RISKD_LIMITS__MAX_ITEMS=500`), the TOML file given with `--config`, the defaults below.
+Relative paths are taken from the working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Limits(BaseModel):
+    """Input limits; anything over them is refused with INVALID_ARGUMENT naming the field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_items: int = Field(1000, ge=1, description="goods lines per declaration")
+    max_description_bytes: int = Field(4096, ge=16, description="UTF-8 bytes per description")
+    max_text_bytes: int = Field(256, ge=16, description="UTF-8 bytes per other text field")
+    max_batch: int = Field(1000, ge=1, description="declarations per ScreenBatch call")
+    max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="gRPC message size")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RISKD_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
+
+    listen: str = Field("127.0.0.1:50051", description="host:port to serve on; port 0 picks one")
+    store: str = Field("var/riskd.db", description="sqlite:///PATH or a path")
+    store_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL)$")
+    register_file: Path | None = Field(None, description="register file (CSV/Parquet) to load")
+    register_dir: Path | None = Field(None, description="register store of `riskd register import`")
+    rules_dir: Path | None = Field(None, description="rule set directory")
+    watch_rules: bool = Field(True, description="reload the rule set when its files change")
+    model_registry: Path | None = Field(None, description="model registry directory")
+    admin_token: SecretStr | None = Field(None, description="bearer token of AdminService")
+    screening_token: SecretStr | None = Field(
+        None, description="bearer token of ScreeningService; none means open"
+    )
+    threads: int = Field(16, ge=1, le=1024, description="worker threads")
+    max_concurrent_rpcs: int = Field(256, ge=1, description="beyond: RESOURCE_EXHAUSTED")
+    grace_seconds: float = Field(10.0, ge=0, description="time in-flight calls get on SIGTERM")
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    limits: Limits = Limits()  # type: ignore[call-arg]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(config: Path | None = None, **flags: Any) -> Settings:
+    """Build the settings from a TOML file, the environment and flags (None flags are unset)."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    if config is None:
+        return Settings(**given)
+    if not config.is_file():
+        raise FileNotFoundError(f"config file {config} does not exist")
+
+    class FromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=config)
+
+    return Settings.model_validate(FromFile(**given).model_dump())

@@ -1,0 +1,183 @@
+"""The embedded store: SQLite in WAL mode, one connection per thread.
+
+Every decision is committed (synchronous=FULL by default) before the server answers, so an
+acknowledged decision survives a crash or power loss. WAL lets readers (GetDecision, training
+exports) run while a writer commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from riskd.domain import (
+    Assessment,
+    Conflict,
+    Declaration,
+    NotFound,
+    Outcome,
+    StoredDecision,
+)
+from riskd.store.base import OutcomeRecorded
+from riskd.store.codec import decode, encode
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id      TEXT PRIMARY KEY,
+    declaration_id   TEXT NOT NULL,
+    decided_at       TEXT NOT NULL,
+    recommendation   TEXT NOT NULL,
+    lane             TEXT NOT NULL,
+    risk_score       REAL NOT NULL,
+    random_selection INTEGER NOT NULL,
+    versions_json    TEXT NOT NULL,
+    declaration_json TEXT NOT NULL,
+    assessment_json  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_declaration ON decisions (declaration_id);
+CREATE INDEX IF NOT EXISTS decisions_decided_at ON decisions (decided_at);
+CREATE TABLE IF NOT EXISTS outcomes (
+    outcome_id      TEXT PRIMARY KEY,
+    decision_id     TEXT NOT NULL REFERENCES decisions (decision_id),
+    result          TEXT NOT NULL,
+    control         TEXT,
+    recorded_at     TEXT NOT NULL,
+    seized_value    REAL,
+    seized_currency TEXT,
+    recordation_ids TEXT NOT NULL,
+    officer         TEXT NOT NULL,
+    notes           TEXT NOT NULL,
+    outcome_json    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outcomes_decision ON outcomes (decision_id);
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        self.path = path
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._write_lock:
+            self._connection().executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
+        rows = [
+            (
+                a.decision_id,
+                a.declaration_id,
+                a.decided_at.isoformat(),
+                a.recommendation.value,
+                a.lane.value,
+                a.risk_score,
+                int(a.random_selection),
+                encode(a.versions).decode(),
+                encode(d).decode(),
+                encode(a).decode(),
+            )
+            for d, a in decided
+        ]
+        with self._transaction() as conn:
+            conn.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def get_decision(self, decision_id: str) -> StoredDecision:
+        conn = self._connection()
+        row = conn.execute(
+            "SELECT declaration_json, assessment_json FROM decisions WHERE decision_id = ?",
+            (decision_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no decision {decision_id!r}")
+        outcomes = conn.execute(
+            "SELECT outcome_json FROM outcomes WHERE decision_id = ? ORDER BY recorded_at, rowid",
+            (decision_id,),
+        ).fetchall()
+        return StoredDecision(
+            assessment=decode(row[1], Assessment),
+            declaration=decode(row[0], Declaration),
+            outcomes=tuple(decode(o[0], Outcome) for o in outcomes),
+        )
+
+    def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
+        with self._transaction() as conn:
+            known = conn.execute(
+                "SELECT 1 FROM decisions WHERE decision_id = ?", (outcome.decision_id,)
+            ).fetchone()
+            if known is None:
+                raise NotFound(f"no decision {outcome.decision_id!r}")
+            existing = conn.execute(
+                "SELECT decision_id, outcome_json FROM outcomes WHERE outcome_id = ?",
+                (outcome.outcome_id,),
+            ).fetchone()
+            if existing is not None:
+                if existing[0] != outcome.decision_id:
+                    raise Conflict(
+                        f"outcome {outcome.outcome_id!r} is recorded for decision {existing[0]!r}"
+                    )
+                return OutcomeRecorded(decode(existing[1], Outcome), already_recorded=True)
+            seized = outcome.seized_value
+            conn.execute(
+                "INSERT INTO outcomes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    outcome.outcome_id,
+                    outcome.decision_id,
+                    outcome.result.value,
+                    outcome.control.value if outcome.control else None,
+                    outcome.recorded_at.isoformat(),
+                    seized.amount if seized else None,
+                    seized.currency if seized else None,
+                    "|".join(outcome.recordation_ids),
+                    outcome.officer,
+                    outcome.notes,
+                    encode(outcome).decode(),
+                ),
+            )
+        return OutcomeRecorded(outcome, already_recorded=False)
+
+    def counts(self) -> tuple[int, int]:
+        conn = self._connection()
+        decisions = conn.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        outcomes = conn.execute("SELECT count(*) FROM outcomes").fetchone()[0]
+        return int(decisions), int(outcomes)
+
+    def close(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def open_store(url: str) -> SqliteStore:
+    """Open the store named by a URL: `sqlite:///path/to/riskd.db` or a bare path."""
+    if url.startswith("sqlite:///"):
+        return SqliteStore(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("postgresql://", "postgres://")):
+        raise ValueError("the PostgreSQL store is not available in this build; use sqlite:///PATH")
+    return SqliteStore(Path(url))
