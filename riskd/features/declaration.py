@@ -1,39 +1,259 @@
-"""Features of one declaration, computed the same way for serving and for training.
+"""Features of one declaration at serving time, with the same meaning as in training.
 
-Each feature is a plain number or category string; the model stage decides how to encode
-them. History features (a party's past declarations and seizures) are added by later stages
-from the store's entity profiles.
+`declaration_features` computes every feature of `riskd.features.schema.FEATURE_NAMES`
+except the rule-hit ones, which `with_rule_hits` adds once the rules have run. History
+features come from a `HistoryProvider` (the store's entity profiles); without one, every
+party and commodity is new. The training table (`riskd.features.frame`) computes the same
+names from the history table; a test checks that both agree row by row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from riskd.domain import Declaration, ItemAssessment
+from riskd.domain import Declaration, Item, ItemAssessment, Match, NoRiskReason, RuleHit
+from riskd.features.profiles import (
+    EMPTY_COUNTS,
+    NO_HISTORY,
+    OVERALL,
+    PROFILES,
+    HistoryProvider,
+    ProfileCounts,
+    declaration_fields,
+    hs6,
+    item_fields,
+    log_unit_value,
+    prior_rate,
+    profile_feature_names,
+    smoothed_rate,
+    spec_key,
+)
 
 FeatureValue = float | str | None
 Features = Mapping[str, FeatureValue]
 
+OVERALL_KEY = "all"
+
+
+def value_usd(item: Item, rates_to_usd: Mapping[str, float] | None) -> float | None:
+    """The item's value in US dollars, or None when its currency has no known rate."""
+    if item.value is None:
+        return None
+    currency = item.value.currency.upper()
+    if currency == "USD":
+        return item.value.amount
+    rate = (rates_to_usd or {}).get(currency)
+    return None if rate is None else item.value.amount * rate
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileKeys:
+    """The profile keys of one declaration: declaration-level once, item-level per item."""
+
+    declaration: dict[str, str | None]
+    items: tuple[dict[str, str | None], ...]
+
+    def all_pairs(self) -> list[tuple[str, str]]:
+        pairs = {(OVERALL, OVERALL_KEY)}
+        pairs.update((name, key) for name, key in self.declaration.items() if key is not None)
+        for keys in self.items:
+            pairs.update((name, key) for name, key in keys.items() if key is not None)
+        return sorted(pairs)
+
+
+def profile_keys(declaration: Declaration) -> ProfileKeys:
+    """Every profile key the declaration belongs to (None where a key field is missing)."""
+    fields = declaration_fields(declaration)
+    decl_keys = {s.name: spec_key(s, fields) for s in PROFILES if s.level == "declaration"}
+    item_keys = tuple(
+        {s.name: spec_key(s, item_fields(fields, item)) for s in PROFILES if s.level == "item"}
+        for item in declaration.items
+    )
+    return ProfileKeys(decl_keys, item_keys)
+
 
 def declaration_features(
-    declaration: Declaration, items: tuple[ItemAssessment, ...]
+    declaration: Declaration,
+    items: tuple[ItemAssessment, ...],
+    history: HistoryProvider = NO_HISTORY,
+    rates_to_usd: Mapping[str, float] | None = None,
 ) -> dict[str, FeatureValue]:
-    """Declaration-level features from the declaration and its item matches."""
-    values = [i.value.amount for i in declaration.items if i.value is not None]
-    masses = [i.net_mass_kg for i in declaration.items]
-    matches = [m for item in items for m in item.matches]
-    risky = [m for m in matches if m.raises_risk]
-    return {
-        "n_items": float(len(declaration.items)),
-        "total_value": float(sum(values)),
-        "total_mass_kg": float(sum(masses)),
-        "transport_mode": declaration.transport_mode.value,
+    """All features but the rule hits, for one declaration and its item matches."""
+    features: dict[str, FeatureValue] = {
         "direction": declaration.direction.value,
+        "transport_mode": declaration.transport_mode.value,
         "procedure": declaration.procedure.value,
-        "customs_office": declaration.customs_office,
-        "origin_country": declaration.origin_country,
-        "hs_chapter": declaration.items[0].hs_code[:2] if declaration.items else None,
-        "best_match_score": max((m.score for m in matches), default=0.0),
-        "n_risky_matches": float(len(risky)),
-        "any_authorised_match": float(any(m.authorised for m in matches)),
+        "customs_office": declaration.customs_office or None,
+        "origin_country": declaration.origin_country or None,
+        "departure_country": declaration.departure_country or None,
     }
+    features.update(_goods_features(declaration, rates_to_usd))
+    features.update(_match_features([m for item in items for m in item.matches]))
+    features.update(_history_features(declaration, history, rates_to_usd))
+    return features
+
+
+def with_rule_hits(features: Features, rule_hits: Sequence[RuleHit]) -> dict[str, FeatureValue]:
+    """The features plus the rule-hit ones (shadow rules do not count)."""
+    live = [h for h in rule_hits if not h.shadow]
+    return {
+        **features,
+        "n_rule_hits": float(len(live)),
+        "max_rule_score": max((h.score for h in live), default=0.0),
+    }
+
+
+def _lead_index(values: Sequence[float | None]) -> int:
+    """The item of highest value (the first on ties): its HS code speaks for the declaration."""
+    ranked = [-1.0 if v is None else v for v in values]
+    return ranked.index(max(ranked)) if ranked else 0
+
+
+def _goods_features(
+    declaration: Declaration, rates_to_usd: Mapping[str, float] | None
+) -> dict[str, FeatureValue]:
+    goods = declaration.items
+    values = [value_usd(i, rates_to_usd) for i in goods]
+    known = [v for v in values if v is not None]
+    lead = goods[_lead_index(values)] if goods else None
+    lead_code = hs6(lead.hs_code) if lead is not None else ""
+    lead_value = values[_lead_index(values)] if goods else None
+    return {
+        "hs_chapter": lead_code[:2] or None,
+        "hs_heading": lead_code[:4] or None,
+        "n_items": float(len(goods)),
+        "total_value_usd": float(sum(known)) if known else None,
+        "max_item_value_usd": max(known) if known else None,
+        "total_mass_kg": float(sum(i.net_mass_kg for i in goods)),
+        "total_quantity": float(sum(i.quantity for i in goods)),
+        "log_unit_value": (
+            log_unit_value(lead_value, lead.net_mass_kg) if lead is not None else None
+        ),
+    }
+
+
+def _match_features(matches: Sequence[Match]) -> dict[str, FeatureValue]:
+    if not matches:
+        return {
+            "best_match_method": None,
+            "best_match_score": None,
+            "n_risky_matches": 0.0,
+            "best_match_class_fit": None,
+            "best_match_authorised": None,
+        }
+    best = max(matches, key=lambda m: m.score)
+    return {
+        "best_match_method": best.method.value,
+        "best_match_score": best.score,
+        "n_risky_matches": float(sum(m.raises_risk for m in matches)),
+        "best_match_class_fit": float(best.no_risk_reason is not NoRiskReason.OUTSIDE_CLASSES),
+        "best_match_authorised": float(best.authorised),
+    }
+
+
+def _history_features(
+    declaration: Declaration,
+    history: HistoryProvider,
+    rates_to_usd: Mapping[str, float] | None,
+) -> dict[str, FeatureValue]:
+    keys = profile_keys(declaration)
+    counts = history.lookup(keys.all_pairs())
+    overall = counts.get((OVERALL, OVERALL_KEY), EMPTY_COUNTS)
+    prior = prior_rate(overall.seizures, overall.inspections)
+    features: dict[str, FeatureValue] = {}
+    for spec in PROFILES:
+        names = profile_feature_names(spec)
+        if spec.level == "declaration":
+            key = keys.declaration[spec.name]
+            per_key = [] if key is None else [counts.get((spec.name, key), EMPTY_COUNTS)]
+        else:
+            per_key = [
+                counts.get((spec.name, k), EMPTY_COUNTS)
+                for k in (item[spec.name] for item in keys.items)
+                if k is not None
+            ]
+        features.update(_profile_values(names, per_key, prior))
+    features["unit_value_vs_typical"] = _unit_value_gap(declaration, keys, counts, rates_to_usd)
+    return features
+
+
+def _profile_values(
+    names: tuple[str, str, str], per_key: Sequence[ProfileCounts], prior: float
+) -> dict[str, FeatureValue]:
+    """A profile's features; for item-level profiles the maximum over the items."""
+    if not per_key:
+        return dict.fromkeys(names)
+    return {
+        names[0]: max(c.declarations for c in per_key),
+        names[1]: max(c.inspections for c in per_key),
+        names[2]: max(smoothed_rate(c.seizures, c.inspections, prior) for c in per_key),
+    }
+
+
+def _unit_value_gap(
+    declaration: Declaration,
+    keys: ProfileKeys,
+    counts: Mapping[tuple[str, str], ProfileCounts],
+    rates_to_usd: Mapping[str, float] | None,
+) -> float | None:
+    """The lowest log-ratio of an item's unit value to the typical one of its HS code."""
+    gaps: list[float] = []
+    for item, item_keys in zip(declaration.items, keys.items, strict=True):
+        key = item_keys["commodity"]
+        luv = log_unit_value(value_usd(item, rates_to_usd), item.net_mass_kg)
+        typical = counts.get(("commodity", key), EMPTY_COUNTS) if key is not None else EMPTY_COUNTS
+        if luv is not None and typical.log_unit_value_n > 0:
+            gaps.append(luv - typical.log_unit_value_sum / typical.log_unit_value_n)
+    return min(gaps) if gaps else None
+
+
+def profile_increments(
+    declaration: Declaration, rates_to_usd: Mapping[str, float] | None = None
+) -> list[tuple[tuple[str, str], ProfileCounts]]:
+    """What a new declaration adds to its profiles (declarations and unit values)."""
+    keys = profile_keys(declaration)
+    added: list[tuple[tuple[str, str], ProfileCounts]] = [((OVERALL, OVERALL_KEY), _ONE)]
+    added += [((n, k), _ONE) for n, k in keys.declaration.items() if k is not None]
+    for item, item_keys in zip(declaration.items, keys.items, strict=True):
+        luv = log_unit_value(value_usd(item, rates_to_usd), item.net_mass_kg)
+        counts = _ONE if luv is None else ProfileCounts(1.0, 0.0, 0.0, luv, 1.0)
+        added += [((n, k), counts) for n, k in item_keys.items() if k is not None]
+    return added
+
+
+def outcome_increments(
+    declaration: Declaration, infringing: bool, infringing_lines: frozenset[int] | None = None
+) -> list[tuple[tuple[str, str], ProfileCounts]]:
+    """What a known inspection outcome adds to the declaration's profiles.
+
+    Item-level profiles count an item as seized when its line is among `infringing_lines`,
+    or, when the outcome does not say which lines, when the declaration was found infringing.
+    """
+    keys = profile_keys(declaration)
+    seized = ProfileCounts(0.0, 1.0, float(infringing))
+    added: list[tuple[tuple[str, str], ProfileCounts]] = [((OVERALL, OVERALL_KEY), seized)]
+    added += [((n, k), seized) for n, k in keys.declaration.items() if k is not None]
+    for item, item_keys in zip(declaration.items, keys.items, strict=True):
+        hit = infringing if infringing_lines is None else item.line_no in infringing_lines
+        counts = ProfileCounts(0.0, 1.0, float(hit))
+        added += [((n, k), counts) for n, k in item_keys.items() if k is not None]
+    return added
+
+
+_ONE = ProfileCounts(declarations=1.0)
+
+
+def add_counts(a: ProfileCounts, b: ProfileCounts) -> ProfileCounts:
+    return ProfileCounts(
+        a.declarations + b.declarations,
+        a.inspections + b.inspections,
+        a.seizures + b.seizures,
+        a.log_unit_value_sum + b.log_unit_value_sum,
+        a.log_unit_value_n + b.log_unit_value_n,
+    )
+
+
+def is_missing(value: FeatureValue) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
