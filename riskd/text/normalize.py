@@ -3,6 +3,12 @@
 NFKC folds compatibility forms (full-width letters, ligatures, circled digits) onto their
 plain letters, case folding removes case (including ß → ss), and runs of white space
 collapse to one space, so that "ＮＩＫＥ  Air" and "nike air" compare equal.
+
+Tokens are runs of letters and digits in any script; `@` and `$` count as letters because
+counterfeiters write them for `a` and `s` (`@DIDAS`, `NIKE$`). Chinese characters and
+Japanese kana are written without spaces, so each one is a token of its own: a mark such as
+耐克 is then found inside 耐克运动鞋 by joining neighbouring tokens, the same way a spaced
+`N I K E` is found.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 
 _WHITESPACE = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
+# Han ideographs (with extension A and compatibility forms), hiragana and katakana.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|(?:[^\W_{_CJK}]|[@$])+")
 
 
 def normalize(text: str) -> str:
@@ -31,5 +39,13 @@ class Token:
 
 
 def tokenize(normalized: str) -> tuple[Token, ...]:
-    """Split normalised text into word tokens (letters, digits, underscore; any script)."""
-    return tuple(Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(normalized))
+    """Split normalised text into tokens: letter/digit runs, and one token per CJK character."""
+    return tuple(Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(normalized))
+
+
+def is_cjk(token: str) -> bool:
+    """Whether a token is a single Chinese character or kana (a token of its own)."""
+    return len(token) == 1 and _CJK_CHAR.match(token) is not None
+
+
+_CJK_CHAR = re.compile(f"[{_CJK}]")

@@ -1,0 +1,70 @@
+"""Confusable skeletons: text that looks alike maps to the same key.
+
+The skeleton follows Unicode TS #39 (ICU's SpoofChecker): Cyrillic `а` and Greek `Α` map to
+Latin `a`, `1` and `I` to `l`, `0` to `O`, `m` to `rn`. On top of it, the skeleton folds case
+and drops accents, and folds the digit and symbol tricks that TS #39 leaves alone because
+they do not look alike in every font but are the counterfeiters' own spelling (`3` for e,
+`5` and `$` for s, `@` for a); `i` folds onto `l` because in a sans-serif `NlKE` reads NIKE.
+
+Both sides of a comparison go through the same skeleton, so a folded pair never needs to be
+equal in the original: the skeleton only ever decides whether two texts look alike.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import icu
+
+# Look-alikes that TS #39 does not fold, as counterfeiters use them. Applied after the TS #39
+# skeleton and case folding. Example: "n1ke" and "nlke" and "nike" all become "nlke".
+LOOKALIKES = str.maketrans(
+    {
+        "0": "o",
+        "1": "l",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "@": "a",
+        "$": "s",
+        "i": "l",
+        "|": "l",
+        "!": "l",
+    }
+)
+
+_CHECKER = icu.SpoofChecker()
+
+
+def _char_skeleton(char: str) -> str:
+    """TS #39 skeleton of one character (case-sensitive, as TS #39 defines look-alikes: Greek
+    `Ν` looks like `N`, lowercase `ν` like `v`), then case folded, accents dropped, look-alikes
+    folded; folding case twice so that `M` and `m` both end as `rn`."""
+    prototype = _CHECKER.getSkeleton(0, char).casefold()
+    prototype = _CHECKER.getSkeleton(0, prototype).casefold()
+    decomposed = unicodedata.normalize("NFD", prototype)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.translate(LOOKALIKES)
+
+
+class _SkeletonTable(dict[int, str]):
+    """Per-code-point skeletons for `str.translate`, filled on first sight of a character.
+
+    TS #39 defines the skeleton character by character (after NFD), so translating with this
+    table equals the skeleton of the whole string; caching makes it one C-level pass."""
+
+    def __missing__(self, code: int) -> str:
+        value = _char_skeleton(chr(code))
+        self[code] = value
+        return value
+
+
+_TABLE = _SkeletonTable()
+
+
+def skeleton(text: str) -> str:
+    """Confusable skeleton of text in its original case: equal skeletons look alike
+    ("N1KE", "ΝΙΚΕ", "nike" → "nlke")."""
+    return text.translate(_TABLE)
