@@ -245,7 +245,14 @@ def history_features(
     items = items.with_columns(
         pl.when(pl.col("inspected")).then(pl.col("infringing")).otherwise(None).alias("_label")
     )
-    declarations = _declarations(items, extra_columns)
+    known_columns = set(items.columns) - set(history.columns) | set(_DECLARATION_COLUMNS)
+    carried = list(
+        dict.fromkeys(
+            [*extra_columns]
+            + [f for p in extra_profiles for f in p.fields if f not in known_columns]
+        )
+    )
+    declarations = _declarations(items, carried)
     declarations = (
         declarations.sort("declared_at", "declaration_id")
         .with_row_index("_row")

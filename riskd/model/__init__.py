@@ -1,5 +1,26 @@
-"""Serving of the LightGBM infringement-risk model."""
+"""Serving of the LightGBM infringement-risk model: load, check, score, explain."""
 
+from riskd.model.encoding import FeatureEncoder
+from riskd.model.lightgbm_model import LightGBMRiskModel, load_model_dir, serving_problems
+from riskd.model.registry import (
+    load_production_model,
+    load_shadow_model,
+    production_version,
+    set_production,
+)
 from riskd.model.scorer import ModelScore, RiskModel
+from riskd.model.shadow import ShadowedModel
 
-__all__ = ["ModelScore", "RiskModel"]
+__all__ = [
+    "FeatureEncoder",
+    "LightGBMRiskModel",
+    "ModelScore",
+    "RiskModel",
+    "ShadowedModel",
+    "load_model_dir",
+    "load_production_model",
+    "load_shadow_model",
+    "production_version",
+    "serving_problems",
+    "set_production",
+]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import strategies as st
 
 from riskd.domain import Declaration, Direction, Item, Money, Party, TransportMode
+
+Row = tuple[Any, ...]
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -64,7 +67,7 @@ declared_strategy = st.builds(
 )
 
 
-def build(rows: list[tuple]) -> list[Declared]:  # type: ignore[type-arg]
+def build(rows: list[Row]) -> list[Declared]:
     """Turns drawn tuples into declarations with outcomes, ids in drawing order."""
     out = []
     for n, (day, importer, declarant, exporter, office, items, outcome) in enumerate(rows):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
-from history_factory import Declared, build, declared_strategy, history_rows
+from history_factory import Declared, Row, build, declared_strategy, history_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,8 +60,8 @@ def _same(a: object, b: object) -> bool:
     st.lists(declared_strategy, min_size=1, max_size=12), st.lists(declared_strategy, max_size=6)
 )
 def test_later_declarations_and_outcomes_never_change_earlier_features(
-    earlier_rows: list[tuple],
-    later_rows: list[tuple],  # type: ignore[type-arg]
+    earlier_rows: list[Row],
+    later_rows: list[Row],
 ) -> None:
     earlier = build(earlier_rows)
     cutoff = max(d.declaration.declared_at for d in earlier)
@@ -89,7 +89,7 @@ def test_later_declarations_and_outcomes_never_change_earlier_features(
 
 @SETTINGS
 @given(st.lists(declared_strategy, min_size=1, max_size=12))
-def test_a_declaration_never_sees_its_own_outcome(rows: list[tuple]) -> None:  # type: ignore[type-arg]
+def test_a_declaration_never_sees_its_own_outcome(rows: list[Row]) -> None:
     declared = build(rows)
     flipped = [
         Declared(
@@ -108,7 +108,7 @@ def test_a_declaration_never_sees_its_own_outcome(rows: list[tuple]) -> None:  #
 
 @SETTINGS
 @given(st.lists(declared_strategy, min_size=1, max_size=12))
-def test_serving_features_equal_training_features(rows: list[tuple]) -> None:  # type: ignore[type-arg]
+def test_serving_features_equal_training_features(rows: list[Row]) -> None:
     declared = build(rows)
     frame = {r["declaration_id"]: r for r in _frame(declared).iter_rows(named=True)}
     for target in declared:

@@ -1,0 +1,110 @@
+"""A LightGBM model loaded from the registry: checked once, then scored per declaration."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from riskd.domain import FeatureContribution, ReloadRefused
+from riskd.features import FEATURE_NAMES, SCHEMA_HASH, Features
+from riskd.model.encoding import FeatureEncoder
+from riskd.model.scorer import ModelScore
+
+MODEL_FILE = "model.txt"
+METADATA_FILE = "metadata.json"
+TOP_CONTRIBUTIONS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class LightGBMRiskModel:
+    """P(infringing | inspected) with the top feature contributions of each score."""
+
+    version: str
+    booster: lgb.Booster
+    encoder: FeatureEncoder
+    metadata: Mapping[str, Any]
+
+    def score(self, features: Features) -> ModelScore:
+        row = self.encoder.encode_row(features)
+        # one pass gives both: the contributions sum to the raw score (log-odds)
+        contrib = self.booster.predict(row, pred_contrib=True, num_threads=1)[0]
+        probability = 1.0 / (1.0 + math.exp(-float(contrib.sum())))
+        top = np.argsort(-np.abs(contrib[:-1]), kind="stable")[:TOP_CONTRIBUTIONS]
+        return ModelScore(
+            probability=probability,
+            contributions=tuple(
+                FeatureContribution(
+                    feature=self.encoder.names[i],
+                    value=self.encoder.display(int(i), row),
+                    contribution=round(float(contrib[i]), 6),
+                )
+                for i in top
+                if contrib[i] != 0.0
+            ),
+        )
+
+
+def read_metadata(directory: Path) -> dict[str, Any]:
+    data = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("metadata.json is not an object")
+    return data
+
+
+def serving_problems(metadata: Mapping[str, Any]) -> list[str]:
+    """Why a model's feature schema does not fit this code's serving features (empty: fits)."""
+    problems = []
+    features = metadata.get("features")
+    if features != list(FEATURE_NAMES):
+        extra = sorted(set(features or ()) - set(FEATURE_NAMES))
+        absent = sorted(set(FEATURE_NAMES) - set(features or ()))
+        detail = []
+        if extra:
+            detail.append(f"unknown to serving: {', '.join(extra[:8])}")
+        if absent:
+            detail.append(f"missing: {', '.join(absent[:8])}")
+        problems.append(
+            "feature list differs from serving's"
+            + (f" ({'; '.join(detail)})" if detail else " (order)")
+        )
+    if metadata.get("schema_hash") != SCHEMA_HASH:
+        problems.append(
+            f"schema hash {metadata.get('schema_hash')!r} is not serving's {SCHEMA_HASH!r}"
+        )
+    return problems
+
+
+def load_model_dir(directory: Path, *, for_serving: bool = True) -> LightGBMRiskModel:
+    """Loads and checks one model version; raises ReloadRefused("model", problems)."""
+    problems: list[str] = []
+    for name in (MODEL_FILE, METADATA_FILE):
+        if not (directory / name).is_file():
+            problems.append(f"{name} is missing in model {directory.name}")
+    if problems:
+        raise ReloadRefused("model", problems)
+    try:
+        metadata = read_metadata(directory)
+        encoder = FeatureEncoder.from_json(metadata)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ReloadRefused("model", [f"metadata.json is unreadable: {exc}"]) from exc
+    if for_serving:
+        problems += serving_problems(metadata)
+    try:
+        booster = lgb.Booster(model_file=str(directory / MODEL_FILE))
+    except lgb.basic.LightGBMError as exc:
+        raise ReloadRefused(
+            "model", [*problems, f"model.txt is not a LightGBM model: {exc}"]
+        ) from exc
+    if booster.feature_name() != list(encoder.names):
+        problems.append("model.txt features differ from metadata.json's")
+    if problems:
+        raise ReloadRefused("model", problems)
+    version = str(metadata.get("model_version") or directory.name)
+    return LightGBMRiskModel(version, booster, encoder, metadata)
