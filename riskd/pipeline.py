@@ -44,9 +44,7 @@ class Snapshot:
 
     def with_register(self, register: Register) -> Snapshot:
         """A new snapshot with another register (and its matcher, built here, once)."""
-        return replace(
-            self, register=register, matcher=build_matcher(register), loaded_at=_now()
-        )
+        return replace(self, register=register, matcher=build_matcher(register), loaded_at=_now())
 
     def with_rules(self, rules: RuleSet, policy: Policy | None = None) -> Snapshot:
         return replace(self, rules=rules, policy=policy or self.policy, loaded_at=_now())
@@ -110,7 +108,9 @@ def assess(
     features = declaration_features(declaration, items)
     rule_hits = snapshot.rules.evaluate(declaration, items, features)
     model_score = snapshot.model.score(features) if snapshot.model is not None else None
-    decision = recommend(snapshot.policy, snapshot.register, declaration, items, rule_hits, model_score)
+    decision = recommend(
+        snapshot.policy, snapshot.register, declaration, items, rule_hits, model_score
+    )
     return Assessment(
         decision_id=decision_id or new_decision_id(),
         declaration_id=declaration.declaration_id,

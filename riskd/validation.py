@@ -103,7 +103,5 @@ def _validate_item(item: Item, limits: Limits, prefix: str, seen: set[int]) -> l
                 FieldViolation(prefix + "value.currency", "must be an ISO 4217 code (e.g. USD)")
             )
     if item.origin_country and not _COUNTRY.match(item.origin_country):
-        out.append(
-            FieldViolation(prefix + "origin_country", "must be an ISO 3166-1 alpha-2 code")
-        )
+        out.append(FieldViolation(prefix + "origin_country", "must be an ISO 3166-1 alpha-2 code"))
     return out

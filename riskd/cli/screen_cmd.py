@@ -12,6 +12,7 @@ from google.protobuf import json_format
 from rich.console import Console
 from rich.table import Table
 
+from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import declaration_pb2, screening_service_pb2, screening_service_pb2_grpc
 from riskd.v1.assessment_pb2 import Assessment
 
@@ -56,30 +57,41 @@ def _from_dict(path: Path, record: object, line: int) -> declaration_pb2.Declara
 
 
 def _print_assessment(console: Console, a: Assessment) -> None:
-    name = Assessment.DESCRIPTOR.fields_by_name
-    recommendation = name["recommendation"].enum_type.values_by_number[a.recommendation].name
-    lane = name["lane"].enum_type.values_by_number[a.lane].name
+    recommendation = apb.Recommendation.Name(a.recommendation)
+    lane = apb.Lane.Name(a.lane)
+    verdict = recommendation.removeprefix("RECOMMENDATION_")
     console.print(
-        f"[bold]{a.declaration_id}[/bold]  →  [bold]{recommendation.removeprefix('RECOMMENDATION_')}"
-        f"[/bold]  lane {lane.removeprefix('LANE_')}  risk {a.risk_score:.2f}"
+        f"[bold]{a.declaration_id}[/bold]  →  [bold]{verdict}[/bold]"
+        f"  lane {lane.removeprefix('LANE_')}  risk {a.risk_score:.2f}"
         f"  (decision {a.decision_id})"
     )
     if a.reasons:
         table = Table("kind", "code", "reason", "weight", title="reasons", title_justify="left")
         for r in a.reasons:
-            kind = r.DESCRIPTOR.fields_by_name["kind"].enum_type.values_by_number[r.kind].name
+            kind = apb.ReasonKind.Name(r.kind)
             table.add_row(kind.removeprefix("REASON_KIND_"), r.code, r.message, f"{r.weight:.2f}")
         console.print(table)
     matches = [(item.line_no, m) for item in a.items for m in item.matches]
     if matches:
         table = Table(
-            "line", "recordation", "mark", "matched", "score", "method", "raises risk",
-            title="matches", title_justify="left",
+            "line",
+            "recordation",
+            "mark",
+            "matched",
+            "score",
+            "method",
+            "raises risk",
+            title="matches",
+            title_justify="left",
         )
         for line_no, m in matches:
-            method = m.DESCRIPTOR.fields_by_name["method"].enum_type.values_by_number[m.method].name
+            method = apb.MatchMethod.Name(m.method)
             table.add_row(
-                str(line_no), m.recordation_id, m.mark, repr(m.matched_text), f"{m.score:.0f}",
+                str(line_no),
+                m.recordation_id,
+                m.mark,
+                repr(m.matched_text),
+                f"{m.score:.0f}",
                 method.removeprefix("MATCH_METHOD_"),
                 "yes" if m.raises_risk else f"no: {m.explanation.rpartition('no risk: ')[2]}",
             )
@@ -88,7 +100,9 @@ def _print_assessment(console: Console, a: Assessment) -> None:
         console.print(f"notify {n.holder} ({n.recordation_id}) {n.holder_contact}")
     if a.HasField("referral") and a.referral.referred:
         v = a.referral.estimated_value
-        console.print(f"[bold red]referral[/bold red]: suspect goods worth {v.amount:,.2f} {v.currency}")
+        console.print(
+            f"[bold red]referral[/bold red]: suspect goods worth {v.amount:,.2f} {v.currency}"
+        )
     console.print(
         f"versions: register {a.versions.register}, rules {a.versions.rules}, "
         f"model {a.versions.model or '-'}, policy {a.versions.policy}\n"
@@ -99,7 +113,9 @@ def _print_assessment(console: Console, a: Assessment) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--server", default="127.0.0.1:50051", show_default=True, help="host:port of riskd.")
 @click.option("--json", "as_json", is_flag=True, help="Print assessments as JSON lines.")
-@click.option("--token", envvar="RISKD_SCREENING_TOKEN", help="Screening bearer token, if required.")
+@click.option(
+    "--token", envvar="RISKD_SCREENING_TOKEN", help="Screening bearer token, if required."
+)
 @click.option("--timeout", default=10.0, show_default=True, help="Deadline per call, in seconds.")
 def screen(file: Path, server: str, as_json: bool, token: str | None, timeout: float) -> None:
     """Screen the declaration(s) in FILE (.json: one or a list; .jsonl: one per line)."""
@@ -118,9 +134,16 @@ def screen(file: Path, server: str, as_json: bool, token: str | None, timeout: f
                     failed += 1
                     err = response.error
                     fields = "; ".join(f"{v.field}: {v.description}" for v in err.field_violations)
-                    click.echo(f"{response.declaration_id or '?'}: {err.code}: {fields or err.message}", err=True)
+                    click.echo(
+                        f"{response.declaration_id or '?'}: {err.code}: {fields or err.message}",
+                        err=True,
+                    )
                 elif as_json:
-                    click.echo(json_format.MessageToJson(response.assessment, indent=None, preserving_proto_field_name=True))
+                    click.echo(
+                        json_format.MessageToJson(
+                            response.assessment, indent=None, preserving_proto_field_name=True
+                        )
+                    )
                 else:
                     _print_assessment(console, response.assessment)
         except grpc.RpcError as exc:

@@ -11,7 +11,9 @@ from riskd.settings import load_settings
 
 
 @click.command()
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="TOML settings file.")
+@click.option(
+    "--config", type=click.Path(path_type=Path, dir_okay=False), help="TOML settings file."
+)
 @click.option("--listen", help="host:port to serve on (default 127.0.0.1:50051).")
 @click.option("--store", help="Decision store: sqlite:///PATH or a path.")
 @click.option("--register", "register_file", type=click.Path(path_type=Path), help="Register file.")

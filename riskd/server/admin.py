@@ -72,7 +72,9 @@ class AdminServicer:
             raise request.as_error()
         path = Path(request.path) if request.path else None
         snapshot = loading.reload_register(self._runtime.holder, self._runtime.settings, path)
-        log.info("register reloaded", version=snapshot.register.version, size=len(snapshot.register))
+        log.info(
+            "register reloaded", version=snapshot.register.version, size=len(snapshot.register)
+        )
         return pb.ReloadRegisterResponse(
             versions=convert.versions_to_pb(snapshot.versions),
             recordations=len(snapshot.register),

@@ -51,7 +51,8 @@ class RiskdServer:
     def drain(self, grace: float | None = None) -> threading.Event:
         """Report NOT_SERVING, refuse new calls, give in-flight calls the grace period."""
         self.health.enter_graceful_shutdown()
-        stopped = self.server.stop(self.runtime.settings.grace_seconds if grace is None else grace)
+        grace_seconds = self.runtime.settings.grace_seconds if grace is None else grace
+        stopped: threading.Event = self.server.stop(grace_seconds)
         return stopped
 
     def close(self) -> None:

@@ -19,12 +19,12 @@ from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import declaration_pb2 as dpb
 from riskd.validation import validate_declaration
 
-_DIRECTION = {
+_DIRECTION: dict[int, d.Direction] = {
     dpb.DIRECTION_IMPORT: d.Direction.IMPORT,
     dpb.DIRECTION_EXPORT: d.Direction.EXPORT,
     dpb.DIRECTION_TRANSIT: d.Direction.TRANSIT,
 }
-_TRANSPORT = {
+_TRANSPORT: dict[int, d.TransportMode] = {
     dpb.TRANSPORT_MODE_SEA: d.TransportMode.SEA,
     dpb.TRANSPORT_MODE_AIR: d.TransportMode.AIR,
     dpb.TRANSPORT_MODE_ROAD: d.TransportMode.ROAD,
@@ -32,7 +32,7 @@ _TRANSPORT = {
     dpb.TRANSPORT_MODE_POSTAL: d.TransportMode.POSTAL,
     dpb.TRANSPORT_MODE_COURIER: d.TransportMode.COURIER,
 }
-_PROCEDURE = {
+_PROCEDURE: dict[int, d.Procedure] = {
     dpb.PROCEDURE_UNSPECIFIED: d.Procedure.STANDARD,
     dpb.PROCEDURE_STANDARD: d.Procedure.STANDARD,
     dpb.PROCEDURE_EXHIBITION: d.Procedure.EXHIBITION,
@@ -40,12 +40,12 @@ _PROCEDURE = {
     dpb.PROCEDURE_WAREHOUSING: d.Procedure.WAREHOUSING,
     dpb.PROCEDURE_PROCESSING: d.Procedure.PROCESSING,
 }
-_OUTCOME_RESULT = {
+_OUTCOME_RESULT: dict[int, d.OutcomeResult] = {
     apb.OUTCOME_RESULT_NO_INFRINGEMENT: d.OutcomeResult.NO_INFRINGEMENT,
     apb.OUTCOME_RESULT_SEIZED: d.OutcomeResult.SEIZED,
     apb.OUTCOME_RESULT_HOLDER_NOT_CONFIRMED: d.OutcomeResult.HOLDER_NOT_CONFIRMED,
 }
-_CONTROL = {
+_CONTROL: dict[int, d.ControlType] = {
     apb.CONTROL_TYPE_DOCUMENT: d.ControlType.DOCUMENT,
     apb.CONTROL_TYPE_PHYSICAL: d.ControlType.PHYSICAL,
     apb.CONTROL_TYPE_POST_CLEARANCE: d.ControlType.POST_CLEARANCE,
@@ -63,9 +63,7 @@ def _inverse(table: dict[K, V]) -> dict[V, K]:
 # --- from the wire ---
 
 
-def declaration_from_pb(
-    msg: dpb.Declaration, limits: Limits, prefix: str = ""
-) -> d.Declaration:
+def declaration_from_pb(msg: dpb.Declaration, limits: Limits, prefix: str = "") -> d.Declaration:
     """A validated domain declaration, or InvalidInput naming every bad field."""
     problems: list[d.FieldViolation] = []
 
@@ -220,7 +218,9 @@ def declaration_to_pb(value: d.Declaration) -> dpb.Declaration:
     for name in ("declarant", "importer", "exporter", "consignee"):
         party: d.Party | None = getattr(value, name)
         if party is not None:
-            getattr(msg, name).CopyFrom(dpb.Party(id=party.id, name=party.name, country=party.country))
+            getattr(msg, name).CopyFrom(
+                dpb.Party(id=party.id, name=party.name, country=party.country)
+            )
     for item in value.items:
         pb_item = msg.items.add(
             line_no=item.line_no,
@@ -302,7 +302,9 @@ def assessment_to_pb(value: d.Assessment) -> apb.Assessment:
     for c in value.contributions:
         msg.contributions.add(feature=c.feature, value=c.value, contribution=c.contribution)
     for n in value.notify:
-        msg.notify.add(recordation_id=n.recordation_id, holder=n.holder, holder_contact=n.holder_contact)
+        msg.notify.add(
+            recordation_id=n.recordation_id, holder=n.holder, holder_contact=n.holder_contact
+        )
     if value.referral is not None:
         msg.referral.CopyFrom(
             apb.Referral(

@@ -25,7 +25,9 @@ def _packed(detail: Any) -> any_pb2.Any:
     return packed
 
 
-def bad_request_status(violations: tuple[FieldViolation, ...] | list[FieldViolation], message: str) -> status_pb2.Status:
+def bad_request_status(
+    violations: tuple[FieldViolation, ...] | list[FieldViolation], message: str
+) -> status_pb2.Status:
     detail = error_details_pb2.BadRequest(
         field_violations=[
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import grpc
 from google.rpc import code_pb2
 
-from riskd.domain import FieldViolation, InvalidInput, RiskdError
+from riskd.domain import Declaration, FieldViolation, InvalidInput, RiskdError
 from riskd.server import convert
 from riskd.server.errors import reported, status_of
 from riskd.server.handlers import Unparseable
@@ -55,7 +55,8 @@ class ScreeningServicer:
             raise InvalidInput(
                 [FieldViolation("declarations", f"{count} given; at most {limits.max_batch}")]
             )
-        declarations, violations = [], []
+        declarations: list[Declaration] = []
+        violations: list[FieldViolation] = []
         for index, msg in enumerate(request.declarations):
             try:
                 declarations.append(

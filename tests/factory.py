@@ -1,0 +1,87 @@
+"""A tiny factory of domain objects for tests: valid by default, override what a test needs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from riskd.domain import Declaration, Direction, Item, Money, Party, RightType, TransportMode
+from riskd.policy import Policy
+from riskd.register.model import Recordation, Register
+
+NIKE = Recordation(
+    recordation_id="T2019-00001",
+    right_type=RightType.TRADEMARK,
+    mark="NIKE",
+    aliases=("耐克", "naike"),
+    holder="Nike Innovate C.V.",
+    holder_contact="brand-protection@nike.example",
+    nice_classes=("25",),
+    hs_prefixes=("6401", "6402", "6403", "6404", "6405", "61", "62"),
+    licensees=frozenset({"OEM-LICENSED-1"}),
+    valid_from=date(2019, 1, 1),
+)
+EXPIRED = Recordation(
+    recordation_id="T2010-00009",
+    right_type=RightType.TRADEMARK,
+    mark="ZORBLAX",
+    holder="Zorblax Ltd",
+    valid_from=date(2010, 1, 1),
+    valid_until=date(2020, 1, 1),
+)
+
+
+def register(*recordations: Recordation) -> Register:
+    chosen = recordations or (NIKE, EXPIRED)
+    return Register(version="reg-test", recordations=tuple(chosen))
+
+
+def item(**overrides: Any) -> Item:
+    base = Item(
+        line_no=1,
+        hs_code="640411",
+        description="sports shoes, textile upper",
+        brand="",
+        quantity=100,
+        unit="PAIRS",
+        net_mass_kg=80.0,
+        value=Money(2500.0, "USD"),
+        origin_country="CN",
+    )
+    return replace(base, **overrides)
+
+
+def declaration(declaration_id: str = "", **overrides: Any) -> Declaration:
+    """A valid import declaration; its id is one the default policy does not pick at random."""
+    base = Declaration(
+        declaration_id=declaration_id or not_randomly_selected("D-TEST"),
+        declared_at=datetime(2025, 3, 1, 10, 0, tzinfo=UTC),
+        direction=Direction.IMPORT,
+        customs_office="CNSHA01",
+        transport_mode=TransportMode.SEA,
+        importer=Party("IMP-1", "Harbour Trading Co", "CN"),
+        exporter=Party("EXP-1", "Pearl River Export Ltd", "CN"),
+        origin_country="CN",
+        departure_country="CN",
+        destination_country="DE",
+        items=(item(),),
+    )
+    return replace(base, **overrides)
+
+
+def not_randomly_selected(prefix: str, policy: Policy | None = None) -> str:
+    """The first id with that prefix that the random compliance selection does not pick."""
+    policy = policy or Policy()
+    n = 0
+    while policy.randomly_selected(f"{prefix}-{n}"):
+        n += 1
+    return f"{prefix}-{n}"
+
+
+def randomly_selected(prefix: str, policy: Policy | None = None) -> str:
+    policy = policy or Policy()
+    n = 0
+    while not policy.randomly_selected(f"{prefix}-{n}"):
+        n += 1
+    return f"{prefix}-{n}"

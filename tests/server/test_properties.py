@@ -1,0 +1,107 @@
+"""Property: whatever Declaration a client can build, riskd answers with an Assessment or
+INVALID_ARGUMENT — never INTERNAL, never a hang."""
+
+from __future__ import annotations
+
+import grpc
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from riskd.server import convert
+from riskd.v1 import declaration_pb2 as dpb
+from riskd.v1 import screening_service_pb2 as pb
+from tests import factory
+from tests.server.conftest import Client
+
+ENUM = st.integers(min_value=-3, max_value=9)
+SHORT = st.one_of(
+    st.sampled_from(["", "CN", "US", "NIKE", "nike", "耐克", "N I K E", "640411", "USD"]),
+    st.text(max_size=40),
+)
+NUMBER = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=0, max_value=1e7),
+)
+
+parties = st.builds(dpb.Party, id=SHORT, name=SHORT, country=SHORT)
+money = st.builds(dpb.Money, amount=NUMBER, currency=SHORT)
+items = st.builds(
+    dpb.Item,
+    line_no=st.integers(min_value=0, max_value=2**32 - 1),
+    hs_code=st.one_of(st.sampled_from(["640411", "8517120000", "2009"]), SHORT),
+    description=st.one_of(SHORT, st.text(min_size=400, max_size=700)),
+    brand=SHORT,
+    model=SHORT,
+    quantity=NUMBER,
+    unit=SHORT,
+    net_mass_kg=NUMBER,
+    value=st.one_of(st.none(), money),
+    origin_country=SHORT,
+)
+
+
+@st.composite
+def arbitrary_declarations(draw: st.DrawFn) -> dpb.Declaration:
+    msg = dpb.Declaration(
+        declaration_id=draw(SHORT),
+        direction=draw(ENUM),
+        customs_office=draw(SHORT),
+        transport_mode=draw(ENUM),
+        procedure=draw(ENUM),
+        origin_country=draw(SHORT),
+        departure_country=draw(SHORT),
+        destination_country=draw(SHORT),
+        items=draw(st.lists(items, max_size=4)),
+    )
+    if draw(st.booleans()):
+        msg.declared_at.seconds = draw(st.integers(min_value=-62135596800, max_value=253402300799))
+        msg.declared_at.nanos = draw(st.integers(min_value=0, max_value=999_999_999))
+    for name in ("declarant", "importer", "exporter", "consignee"):
+        party = draw(st.one_of(st.none(), parties))
+        if party is not None:
+            getattr(msg, name).CopyFrom(party)
+    return msg
+
+
+@st.composite
+def nearly_valid_declarations(draw: st.DrawFn) -> dpb.Declaration:
+    """A valid declaration with a few fields replaced by arbitrary values."""
+    msg = convert.declaration_to_pb(
+        factory.declaration(
+            items=(factory.item(brand=draw(SHORT), description=draw(SHORT) or "x"),)
+        )
+    )
+    arbitrary = draw(arbitrary_declarations())
+    fields = ["direction", "transport_mode", "procedure", "origin_country", "importer", "items"]
+    for name in draw(st.lists(st.sampled_from(fields), max_size=2, unique=True)):
+        msg.ClearField(name)  # type: ignore[arg-type]
+        if name == "items":
+            msg.items.extend(arbitrary.items)
+        elif name == "importer":
+            if arbitrary.HasField("importer"):
+                msg.importer.CopyFrom(arbitrary.importer)
+        else:
+            setattr(msg, name, getattr(arbitrary, name))
+    return msg
+
+
+declarations = st.one_of(arbitrary_declarations(), nearly_valid_declarations())
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(declaration=declarations)
+def test_any_declaration_gets_an_assessment_or_invalid_argument(
+    client: Client, declaration: dpb.Declaration
+) -> None:
+    try:
+        response = client.screening.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
+    except grpc.RpcError as error:
+        assert error.code() is grpc.StatusCode.INVALID_ARGUMENT, (error.code(), error.details())
+        assert error.details()
+        event("invalid argument")
+    else:
+        event("assessed")
+        assert response.assessment.decision_id
+        assert 0.0 <= response.assessment.risk_score <= 1.0
