@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     screening_token: SecretStr | None = Field(
         None, description="bearer token of ScreeningService; none means open"
     )
-    threads: int = Field(16, ge=1, le=1024, description="worker threads")
+    threads: int = Field(16, ge=1, le=1024, description="worker threads per process")
+    processes: int = Field(
+        1, ge=1, le=64, description="server processes sharing the port (SO_REUSEPORT)"
+    )
     max_concurrent_rpcs: int = Field(256, ge=1, description="beyond: RESOURCE_EXHAUSTED")
     grace_seconds: float = Field(10.0, ge=0, description="time in-flight calls get on SIGTERM")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

@@ -19,7 +19,8 @@ from riskd.settings import load_settings
 @click.option("--register", "register_file", type=click.Path(path_type=Path), help="Register file.")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), help="Rule set directory.")
 @click.option("--models", "model_registry", type=click.Path(path_type=Path), help="Model registry.")
-@click.option("--threads", type=int, help="Worker threads.")
+@click.option("--threads", type=int, help="Worker threads per process.")
+@click.option("--processes", type=int, help="Server processes sharing the port.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 def serve(config: Path | None, **flags: object) -> None:
     """Serve ScreeningService and AdminService over gRPC (with health and reflection).

@@ -4,6 +4,9 @@ a real server in-process on a free port."""
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
+import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +49,8 @@ class RiskdServer:
         self.server.start()
         for name in ("", *SERVICE_NAMES):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        log.info("serving", port=self.port, versions=str(self.runtime.holder.current().versions))
+        versions = dataclasses.asdict(self.runtime.holder.current().versions)
+        log.info("serving", port=self.port, pid=os.getpid(), versions=versions)
 
     def drain(self, grace: float | None = None) -> threading.Event:
         """Report NOT_SERVING, refuse new calls, give in-flight calls the grace period."""
@@ -84,6 +88,7 @@ def create_server(
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),
+            ("grpc.so_reuseport", 1 if settings.processes > 1 else 0),
         ],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
     )
@@ -108,7 +113,39 @@ def create_server(
 
 
 def serve(settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT, then drain gracefully."""
+    """Run until SIGTERM or SIGINT, then drain gracefully; with `processes` > 1, run that many
+    server processes on one port (the kernel spreads connections), since one Python process
+    screens on one core at a time."""
+    configure_logging(settings.log_level)
+    if settings.processes > 1:
+        _serve_processes(settings)
+    else:
+        _serve_one(settings)
+
+
+def _serve_processes(settings: Settings) -> None:
+    if settings.listen.rsplit(":", 1)[-1] == "0":
+        raise ValueError("several processes need a fixed port, not port 0")
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_serve_one, args=(settings,), name=f"riskd-{n}")
+        for n in range(settings.processes)
+    ]
+    for child in children:
+        child.start()
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                os.kill(child.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        child.join()
+
+
+def _serve_one(settings: Settings) -> None:
     configure_logging(settings.log_level)
     riskd_server = create_server(settings)
     riskd_server.start()

@@ -90,3 +90,29 @@ def test_node_grpc_js_client_screens(client: Client, tmp_path: Path) -> None:
     assessment = json.loads(result.stdout)
     assert assessment["recommendation"] == "RECOMMENDATION_DETAIN"
     assert assessment["items"][0]["matches"][0]["recordation_id"] == "T2019-00001"
+
+
+def test_buf_curl_through_reflection_gets_an_assessment(client: Client, tmp_path: Path) -> None:
+    buf = ROOT / "node_modules" / ".bin" / "buf"
+    if not buf.exists():
+        pytest.skip("buf from node_modules (make setup) is needed")
+    declaration = json.loads(write_declaration(tmp_path / "d.json").read_text(encoding="utf-8"))
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"declaration": declaration}), encoding="utf-8")
+    result = subprocess.run(
+        [
+            str(buf),
+            "curl",
+            "--protocol",
+            "grpc",
+            "--http2-prior-knowledge",
+            "-d",
+            f"@{request}",
+            f"http://{client.address}/riskd.v1.ScreeningService/Screen",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["assessment"]["recommendation"] == "RECOMMENDATION_RELEASE"
