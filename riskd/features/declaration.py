@@ -257,3 +257,35 @@ def add_counts(a: ProfileCounts, b: ProfileCounts) -> ProfileCounts:
 
 def is_missing(value: FeatureValue) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def history_rows(
+    declaration: Declaration,
+    items: tuple[ItemAssessment, ...] = (),
+    rule_hits: Sequence[RuleHit] = (),
+    rates_to_usd: Mapping[str, float] | None = None,
+) -> list[dict[str, object]]:
+    """The declaration as rows of the history table (one per item), with its match and
+    rule-hit features repeated on every row, so that training reads them as serving does."""
+    fields = declaration_fields(declaration)
+    evidence = {
+        **_match_features([m for item in items for m in item.matches]),
+        **{k: v for k, v in with_rule_hits({}, rule_hits).items()},
+    }
+    return [
+        {
+            "declaration_id": declaration.declaration_id,
+            "declared_at": declaration.declared_at,
+            "direction": declaration.direction.value,
+            "procedure": declaration.procedure.value,
+            **fields,
+            "line_no": item.line_no,
+            "hs_code": item.hs_code,
+            "quantity": item.quantity,
+            "net_mass_kg": item.net_mass_kg,
+            "value_usd": value_usd(item, rates_to_usd),
+            "item_origin_country": item.origin_country,
+            **evidence,
+        }
+        for item in declaration.items
+    ]

@@ -95,6 +95,17 @@ def _key_part(column: str) -> pl.Expr:
     return pl.when(trimmed == "").then(None).otherwise(trimmed).alias(column)
 
 
+def _naive_utc(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A timestamp column in UTC without zone (time-zone-aware input is converted)."""
+    dtype = frame.schema[column]
+    expr = pl.col(column)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        expr = expr.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    elif dtype == pl.String:
+        expr = expr.str.to_datetime(time_unit="us")
+    return expr.cast(pl.Datetime("us")).alias(column)
+
+
 def prepare_items(history: pl.DataFrame) -> pl.DataFrame:
     """Normalises the history table: types, key fields, `hs6`, `item_origin`, unit value."""
     missing = [c for c in REQUIRED_COLUMNS if c not in history.columns]
@@ -107,8 +118,13 @@ def prepare_items(history: pl.DataFrame) -> pl.DataFrame:
     )
     frame = frame.with_columns(
         pl.col("declaration_id").cast(pl.String),
-        pl.col("declared_at").cast(pl.Datetime("us")),
-        *(pl.col(name).cast(dtype) for name, dtype in OPTIONAL_COLUMNS.items()),
+        _naive_utc(frame, "declared_at"),
+        _naive_utc(frame, "known_at"),
+        *(
+            pl.col(name).cast(dtype)
+            for name, dtype in OPTIONAL_COLUMNS.items()
+            if name != "known_at"
+        ),
     )
     frame = frame.with_columns(*(_key_part(c) for c in _STRING_KEYS))
     hs6 = pl.col("hs_code").cast(pl.String).str.replace_all(r"\D", "").str.slice(0, 6)
@@ -245,13 +261,10 @@ def history_features(
     items = items.with_columns(
         pl.when(pl.col("inspected")).then(pl.col("infringing")).otherwise(None).alias("_label")
     )
-    known_columns = set(items.columns) - set(history.columns) | set(_DECLARATION_COLUMNS)
-    carried = list(
-        dict.fromkeys(
-            [*extra_columns]
-            + [f for p in extra_profiles for f in p.fields if f not in known_columns]
-        )
-    )
+    profile_fields = [f for p in extra_profiles if p.level == "declaration" for f in p.fields]
+    carried = [
+        c for c in dict.fromkeys([*extra_columns, *profile_fields]) if c not in _DECLARATION_COLUMNS
+    ]
     declarations = _declarations(items, carried)
     declarations = (
         declarations.sort("declared_at", "declaration_id")

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
-from history_factory import Declared, Row, build, declared_strategy, history_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from riskd.features import (
 )
 from riskd.features.declaration import add_counts
 from riskd.features.schema import MATCH_NUMERIC, RULE_NUMERIC
+from tests.features.history_factory import Declared, Row, build, declared_strategy, history_rows
 
 SETTINGS = settings(max_examples=40, deadline=None)
 HISTORY_FEATURES = [

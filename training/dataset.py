@@ -1,0 +1,232 @@
+"""Training tables: one row per declaration, its features as known at the time, its label.
+
+Three sources give a history table (one row per item, `riskd.features.frame` columns):
+- the store's decisions and outcomes (`history_from_store`),
+- a history table written by the fixtures generator or an earlier export (Parquet/CSV),
+- an external table through a column mapping (`training.mapping`).
+`build_table` turns it into features with `riskd.features.history_features`, the
+definitions serving uses. Labels exist only for inspected declarations; declarations picked
+by random selection are kept apart (`random_sample`) for an unbiased estimate, and never
+used for fitting.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import polars as pl
+
+from riskd.domain import Assessment, Declaration, OutcomeResult
+from riskd.features import CATEGORICAL, FEATURE_NAMES, ProfileSpec, history_features
+from riskd.features.declaration import history_rows
+from riskd.features.profiles import profile_feature_names
+from riskd.policy import DEFAULT_RATES_TO_USD
+from training.mapping import ColumnMapping, load_mapping
+
+# Columns of a training table besides the features.
+META_COLUMNS = (
+    "declaration_id",
+    "declared_at",
+    "known_at",
+    "label",
+    "inspected",
+    "random_selection",
+    "total_value_usd",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingTable:
+    """Features and labels of declarations, with the feature list the model will use."""
+
+    frame: pl.DataFrame
+    features: tuple[str, ...]
+    categorical: tuple[str, ...]
+    source: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def serving_features(self) -> bool:
+        """True when the features are exactly serving's (a servable model can be trained)."""
+        return self.features == FEATURE_NAMES
+
+    def labelled(self) -> pl.DataFrame:
+        """Inspected declarations with a known outcome, not picked at random: for fitting."""
+        return self.frame.filter(pl.col("label").is_not_null() & ~pl.col("random_selection"))
+
+    def random_sample(self) -> pl.DataFrame:
+        """Randomly selected declarations with a known outcome: the unbiased sample."""
+        return self.frame.filter(pl.col("label").is_not_null() & pl.col("random_selection"))
+
+    def between(self, start: datetime | None, end: datetime | None) -> TrainingTable:
+        """The declarations with start <= declared_at < end (features keep their history)."""
+        frame = self.frame
+        if start is not None:
+            frame = frame.filter(pl.col("declared_at") >= start)
+        if end is not None:
+            frame = frame.filter(pl.col("declared_at") < end)
+        return TrainingTable(frame, self.features, self.categorical, self.source)
+
+    def save(self, path: Path) -> None:
+        """Parquet with the feature list in a `<name>.features.json` beside it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.frame.write_parquet(path)
+        sidecar = {
+            "features": list(self.features),
+            "categorical": list(self.categorical),
+            "source": self.source,
+        }
+        _sidecar(path).write_text(json.dumps(sidecar, indent=2, default=str) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> TrainingTable:
+        meta = json.loads(_sidecar(path).read_text())
+        return cls(
+            pl.read_parquet(path),
+            tuple(meta["features"]),
+            tuple(meta["categorical"]),
+            dict(meta.get("source", {})),
+        )
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.stem + ".features.json")
+
+
+def is_training_table(path: Path) -> bool:
+    return path.suffix == ".parquet" and _sidecar(path).is_file()
+
+
+def build_table(
+    history: pl.DataFrame,
+    *,
+    extra_categorical: Sequence[str] = (),
+    extra_numeric: Sequence[str] = (),
+    extra_profiles: Sequence[ProfileSpec] = (),
+    source: dict[str, Any] | None = None,
+) -> TrainingTable:
+    """Point-in-time features of every declaration of a history table."""
+    frame = history_features(
+        history,
+        extra_columns=[*extra_categorical, *extra_numeric],
+        extra_profiles=extra_profiles,
+    )
+    profile_names = [n for p in extra_profiles for n in profile_feature_names(p)]
+    features = (*FEATURE_NAMES, *extra_categorical, *extra_numeric, *profile_names)
+    keep = list(dict.fromkeys([*META_COLUMNS, *features]))
+    return TrainingTable(
+        frame.select(keep),
+        tuple(features),
+        (*CATEGORICAL, *extra_categorical),
+        source or {},
+    )
+
+
+def build_mapped_table(
+    mapping: ColumnMapping, data: Path, history: Sequence[Path] = ()
+) -> TrainingTable:
+    """Features of an external table's declarations; `history` files (earlier periods) give
+    the profiles their past but contribute no rows of their own."""
+    frames = [mapping.read(p) for p in (*history, data)]
+    target = frames[-1]["declaration_id"]
+    table = build_table(
+        pl.concat(frames, how="diagonal_relaxed"),
+        extra_categorical=mapping.extra_categorical,
+        extra_numeric=mapping.extra_numeric,
+        extra_profiles=mapping.extra_profiles,
+        source={
+            "kind": "mapped",
+            "data": data.name,
+            "history": [p.name for p in history],
+            "mapping": mapping.as_json(),
+        },
+    )
+    frame = table.frame.filter(pl.col("declaration_id").is_in(target.implode()))
+    return TrainingTable(frame, table.features, table.categorical, table.source)
+
+
+def read_history(path: Path) -> pl.DataFrame:
+    """A history table file (the fixtures' `history.parquet`, or CSV with its columns)."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return pl.read_parquet(path)
+    return pl.read_csv(path, try_parse_dates=True)
+
+
+def build_history_table(data: Path, history: Sequence[Path] = ()) -> TrainingTable:
+    """Features of a history table's declarations, with earlier history files as context."""
+    frames = [read_history(p) for p in (*history, data)]
+    target = frames[-1]["declaration_id"].cast(pl.String)
+    table = build_table(
+        pl.concat(frames, how="diagonal_relaxed"),
+        source={"kind": "history", "data": data.name, "history": [p.name for p in history]},
+    )
+    frame = table.frame.filter(pl.col("declaration_id").is_in(target.implode()))
+    return TrainingTable(frame, table.features, table.categorical, table.source)
+
+
+_STORE_QUERY = """
+SELECT d.decision_id, d.declaration_json, d.assessment_json, d.random_selection,
+       o.result, o.recorded_at
+FROM decisions AS d
+LEFT JOIN outcomes AS o
+  ON o.outcome_id = (
+    SELECT o2.outcome_id FROM outcomes AS o2
+    WHERE o2.decision_id = d.decision_id
+    ORDER BY o2.recorded_at DESC, o2.outcome_id DESC LIMIT 1
+  )
+ORDER BY d.decided_at, d.decision_id
+"""
+
+
+def history_from_store(database: Path) -> pl.DataFrame:
+    """The store's decisions as a history table; the latest outcome of each is its label.
+
+    A declaration counts as inspected when an outcome was recorded for it, infringing when
+    that outcome is a seizure; the outcome is known from its `recorded_at`. Values are
+    converted to US dollars at the built-in policy rates.
+    """
+    rows: list[dict[str, object]] = []
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        for _, decl_json, assess_json, random_sel, result, recorded_at in conn.execute(
+            _STORE_QUERY
+        ):
+            declaration = msgspec.json.decode(decl_json, type=Declaration)
+            assessment = msgspec.json.decode(assess_json, type=Assessment)
+            known = result is not None
+            for row in history_rows(
+                declaration, assessment.items, assessment.rule_hits, DEFAULT_RATES_TO_USD
+            ):
+                row["inspected"] = known
+                row["random_selection"] = bool(random_sel)
+                row["infringing"] = (result == OutcomeResult.SEIZED.value) if known else None
+                row["known_at"] = datetime.fromisoformat(recorded_at) if known else None
+                rows.append(row)
+    if not rows:
+        raise ValueError(f"the store {database.name} holds no decisions")
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def build_store_table(database: Path) -> TrainingTable:
+    return build_table(
+        history_from_store(database), source={"kind": "store", "data": database.name}
+    )
+
+
+def load_table(
+    data: Path, mapping: Path | None = None, history: Sequence[Path] = ()
+) -> TrainingTable:
+    """Any supported source, chosen by what is given: a training table written by
+    `riskd-train dataset`, an external file with a mapping, a store, or a history table."""
+    if mapping is not None:
+        return build_mapped_table(load_mapping(mapping), data, history)
+    if is_training_table(data):
+        return TrainingTable.load(data)
+    if data.suffix in (".db", ".sqlite", ".sqlite3"):
+        return build_store_table(data)
+    return build_history_table(data, history)
