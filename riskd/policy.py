@@ -6,6 +6,7 @@ function that applies it, so serving, rule tests and backtests decide lanes alik
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from riskd.domain import (
     Match,
     Money,
     Notification,
+    Procedure,
     Reason,
     ReasonKind,
     Recommendation,
@@ -42,6 +44,8 @@ DEFAULT_RATES_TO_USD: Mapping[str, float] = {
     "RUB": 0.011,
 }
 
+DEFAULT_REFERRAL_THRESHOLD = Money(50_000.0, "USD")
+
 LANE_OF = {
     Recommendation.RELEASE: Lane.GREEN,
     Recommendation.DOCUMENT_CHECK: Lane.YELLOW,
@@ -50,9 +54,18 @@ LANE_OF = {
 }
 
 
+class Combine(enum.StrEnum):
+    """How the risk components (rule scores, model probability, weaker matches) combine."""
+
+    MAX = "max"  # the strongest signal decides
+    NOISY_OR = "noisy_or"  # independent signals add up: 1 - prod(1 - component)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Thresholds on the combined risk score, random selection and referral."""
+    """Thresholds on the combined risk score, evidence weights, random selection, referral,
+    exhibitions and inspection capacity. Loaded from `rules/policy.yaml` by
+    `riskd.rules.policy_file`; these defaults serve when no policy file is given."""
 
     version: str = "builtin-1"
     # risk >= audit_from: release with post-clearance audit (blue lane)
@@ -61,12 +74,25 @@ class Policy:
     document_check_from: float = 0.5
     # risk >= inspection_from: physical inspection (red lane)
     inspection_from: float = 0.75
+    # risk >= detain_from: detain (above the red lane); None: only actions and matches detain
+    detain_from: float | None = None
+    combine: Combine = Combine.MAX
+    rule_weight: float = 1.0
+    model_weight: float = 1.0
+    match_weight: float = 1.0
+    # a risky match scoring at least this detains and notifies; weaker ones add score/100
+    match_detain_from: float = 0.0
     # share of declarations picked at random for physical inspection; never zero
     random_rate: float = 0.01
     random_salt: str = "riskd"
     # value of suspect goods from which a case is referred as a suspected crime
-    referral_threshold: Money = Money(50_000.0, "USD")
+    referral_threshold: Money = DEFAULT_REFERRAL_THRESHOLD
     rates_to_base: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES_TO_USD))
+    # EXHIBITION goods: at least this control, and this (instead of DETAIN) on a risky match
+    exhibition_minimum: Recommendation = Recommendation.RELEASE
+    exhibition_on_match: Recommendation = Recommendation.DETAIN
+    # target share of declarations physically inspected, per office ("*" for the others)
+    inspection_capacity: Mapping[str, float] = field(default_factory=dict)
 
     def in_base_currency(self, money: Money) -> float | None:
         rate = self.rates_to_base.get(money.currency.upper())
@@ -76,6 +102,21 @@ class Policy:
         """Reproducible draw from the declaration id, so a replay draws the same."""
         digest = hashlib.sha256(f"{self.random_salt}:{declaration_id}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64 < self.random_rate
+
+    def capacity_of(self, office: str) -> float | None:
+        """The office's target inspection rate, if the policy sets one."""
+        return self.inspection_capacity.get(office, self.inspection_capacity.get("*"))
+
+    def combine_risk(self, components: list[float]) -> float:
+        """The combined risk of weighted components, clamped to 0..1."""
+        if not components:
+            return 0.0
+        if self.combine is Combine.NOISY_OR:
+            keep = 1.0
+            for component in components:
+                keep *= 1.0 - min(max(component, 0.0), 1.0)
+            return 1.0 - keep
+        return min(max(max(components), 0.0), 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,42 +137,59 @@ def recommend(
     items: tuple[ItemAssessment, ...],
     rule_hits: tuple[RuleHit, ...],
     model: ModelScore | None,
+    *,
+    draw_random: bool = True,
 ) -> Decision:
-    """Combine the evidence: risky matches detain; otherwise the strongest signal decides."""
+    """Combine the evidence: strong risky matches detain; rule actions set a floor; the
+    combined risk of rule scores, model and weaker matches picks the lane."""
     reasons: list[Reason] = []
     risky = [(item, m) for item in items for m in item.matches if m.raises_risk]
+    strong = [(item, m) for item, m in risky if m.score >= policy.match_detain_from]
+    components: list[float] = []
     for _, match in risky:
         reasons.append(
             Reason(ReasonKind.MATCH, f"{match.right_type.value}_MATCH", match.explanation, 1.0)
         )
+        if match.score < policy.match_detain_from:
+            components.append(policy.match_weight * match.score / 100.0)
     live_hits = [h for h in rule_hits if not h.shadow]
     for hit in live_hits:
         action = f" → {hit.action.value}" if hit.action else ""
         reasons.append(
-            Reason(ReasonKind.RULE, hit.rule_id, f"rule {hit.rule_id}: {hit.title}{action}", hit.score)
+            Reason(
+                ReasonKind.RULE, hit.rule_id, f"rule {hit.rule_id}: {hit.title}{action}", hit.score
+            )
         )
-    risk = max((h.score for h in live_hits), default=0.0)
+        if hit.score > 0.0:
+            components.append(policy.rule_weight * hit.score)
     if model is not None:
-        risk = max(risk, model.probability)
-    if risky:
-        risk = 1.0
+        components.append(policy.model_weight * model.probability)
+    risk = policy.combine_risk(components)
     recommendation = _from_risk(policy, risk)
+    if strong:
+        risk = 1.0  # the lane for strong matches is set below (detain, or exhibition handling)
     for hit in live_hits:
         if hit.action is not None and hit.action.severity > recommendation.severity:
             recommendation = hit.action
-    if risky:
-        recommendation = Recommendation.DETAIN
+    exhibition = declaration.procedure is Procedure.EXHIBITION
+    if strong:
+        on_match = policy.exhibition_on_match if exhibition else Recommendation.DETAIN
+        recommendation = _stricter(recommendation, on_match)
+    if exhibition:
+        recommendation = _stricter(recommendation, policy.exhibition_minimum)
     lane = LANE_OF[recommendation]
     if recommendation is Recommendation.RELEASE and risk >= policy.audit_from:
         lane = Lane.BLUE
-    random_selection = policy.randomly_selected(declaration.declaration_id)
+    random_selection = draw_random and policy.randomly_selected(declaration.declaration_id)
     if random_selection and recommendation.severity < Recommendation.PHYSICAL_INSPECTION.severity:
         recommendation, lane = Recommendation.PHYSICAL_INSPECTION, Lane.RED
         reasons.append(
             Reason(ReasonKind.POLICY, "RANDOM_SELECTION", "picked by random compliance selection")
         )
-    notify = _notifications(register, [m for _, m in risky]) if risky else ()
-    referral = _referral(policy, declaration, {item.line_no for item, _ in risky}) if risky else None
+    notify = _notifications(register, [m for _, m in strong]) if strong else ()
+    referral = (
+        _referral(policy, declaration, {item.line_no for item, _ in strong}) if strong else None
+    )
     reasons.sort(key=lambda r: r.weight, reverse=True)
     return Decision(
         recommendation=recommendation,
@@ -144,7 +202,13 @@ def recommend(
     )
 
 
+def _stricter(a: Recommendation, b: Recommendation) -> Recommendation:
+    return a if a.severity >= b.severity else b
+
+
 def _from_risk(policy: Policy, risk: float) -> Recommendation:
+    if policy.detain_from is not None and risk >= policy.detain_from:
+        return Recommendation.DETAIN
     if risk >= policy.inspection_from:
         return Recommendation.PHYSICAL_INSPECTION
     if risk >= policy.document_check_from:
@@ -157,7 +221,9 @@ def _notifications(register: Register, matches: list[Match]) -> tuple[Notificati
     for match in matches:
         recordation = register.by_id.get(match.recordation_id)
         contact = recordation.holder_contact if recordation else ""
-        seen.setdefault(match.recordation_id, Notification(match.recordation_id, match.holder, contact))
+        seen.setdefault(
+            match.recordation_id, Notification(match.recordation_id, match.holder, contact)
+        )
     return tuple(seen.values())
 
 
@@ -168,4 +234,6 @@ def _referral(policy: Policy, declaration: Declaration, suspect_lines: set[int])
             total += policy.in_base_currency(item.value) or 0.0
     threshold = policy.referral_threshold
     estimated = Money(round(total, 2), threshold.currency)
-    return Referral(referred=total >= threshold.amount, estimated_value=estimated, threshold=threshold)
+    return Referral(
+        referred=total >= threshold.amount, estimated_value=estimated, threshold=threshold
+    )
