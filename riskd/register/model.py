@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from riskd.domain import RightType
+from riskd.register.classes import hs_prefixes_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,13 @@ class Recordation:
         return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
 
     def covers_goods(self, hs_code: str) -> bool:
-        """Whether the goods fall in the protected classes; no prefixes means all goods."""
-        return not self.hs_prefixes or any(hs_code.startswith(p) for p in self.hs_prefixes)
+        """Whether the goods fall in the protected classes: the recorded HS prefixes, else the
+        HS chapters of the recorded Nice classes; a recordation naming neither covers all
+        goods (copyrights and patents are often recorded so)."""
+        prefixes = self.hs_prefixes or hs_prefixes_of(self.nice_classes)
+        if not prefixes:
+            return not self.nice_classes  # only service classes: no goods
+        return any(hs_code.startswith(p) for p in prefixes)
 
     def authorises(self, party_ids: Iterable[str]) -> bool:
         """Goods from an authorised licensee (or the entrusting party's OEM) do not infringe."""

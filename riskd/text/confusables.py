@@ -1,10 +1,11 @@
 """Confusable skeletons: text that looks alike maps to the same key.
 
 The skeleton follows Unicode TS #39 (ICU's SpoofChecker): Cyrillic `а` and Greek `Α` map to
-Latin `a`, `1` and `I` to `l`, `0` to `O`, `m` to `rn`. On top of it, the skeleton folds case
-and drops accents, and folds the digit and symbol tricks that TS #39 leaves alone because
-they do not look alike in every font but are the counterfeiters' own spelling (`3` for e,
-`5` and `$` for s, `@` for a); `i` folds onto `l` because in a sans-serif `NlKE` reads NIKE.
+Latin `a`, `1` and `I` to `l`, `0` to `O`. It is taken of each character's capital, so that
+it does not depend on case; then case is folded, accents dropped, and the digit and symbol
+tricks folded that TS #39 leaves alone because they do not look alike in every font but are
+the counterfeiters' own spelling (`3` for e, `5` and `$` for s, `@` for a); `i` folds onto
+`l` because in a sans-serif `NlKE` reads NIKE.
 
 Both sides of a comparison go through the same skeleton, so a folded pair never needs to be
 equal in the original: the skeleton only ever decides whether two texts look alike.
@@ -39,11 +40,15 @@ _CHECKER = icu.SpoofChecker()
 
 
 def _char_skeleton(char: str) -> str:
-    """TS #39 skeleton of one character (case-sensitive, as TS #39 defines look-alikes: Greek
-    `Ν` looks like `N`, lowercase `ν` like `v`), then case folded, accents dropped, look-alikes
-    folded; folding case twice so that `M` and `m` both end as `rn`."""
-    prototype = _CHECKER.getSkeleton(0, char).casefold()
-    prototype = _CHECKER.getSkeleton(0, prototype).casefold()
+    """TS #39 skeleton of one character as a capital, then case folded, accents dropped and
+    look-alikes folded. Comparing capitals makes the skeleton independent of case: Greek `ν`
+    and `Ν` both become `n`, as Cyrillic `а` and `А` become `a`."""
+    if char.isascii():
+        # Latin letters and digits are their own prototypes but for the look-alikes above;
+        # TS #39's m → rn is left to the typo method, as rn is common in real words (BORNEO).
+        return char.lower().translate(LOOKALIKES)
+    capital = char.casefold().upper()
+    prototype = _CHECKER.getSkeleton(0, capital).casefold()
     decomposed = unicodedata.normalize("NFD", prototype)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return bare.translate(LOOKALIKES)

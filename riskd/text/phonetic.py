@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import jellyfish
+
+_NOT_LETTER = re.compile(r"[^a-zA-Z]+")
 
 
 def phonetic_key(latin: str) -> str:
     """Metaphone key of Latin text, letters only ("naikee" → "NK"); empty when no letters."""
-    letters = "".join(c for c in latin if "a" <= c <= "z" or "A" <= c <= "Z")
+    letters = _NOT_LETTER.sub("", latin)
     return str(jellyfish.metaphone(letters)) if letters else ""

@@ -28,7 +28,6 @@ from riskd.text import analyse, normalize, phonetic_key, skeleton, to_latin, tok
         ("R0LEX", "ROLEX"),
         ("ROL3X", "ROLEX"),
         ("ＮＩＫＥ", "NIKE"),  # full-width, folded by NFKC before the skeleton
-        ("rnicrosoft", "microsoft"),  # rn for m
         ("Nestlé", "Nestle"),
     ],
 )

@@ -1,0 +1,75 @@
+"""Windows: runs of neighbouring tokens joined, with the keys every method compares.
+
+A recorded name ("polo ralph lauren", "耐克") is one window over all its tokens; a declared
+text is covered by every window of up to `max_window_tokens` tokens, so that a mark is found
+anywhere inside a long description, and one spaced out as "N I K E" or written 耐克运动鞋 is
+joined back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from riskd.text import Analysed, phonetic_key
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The keys of a window (or of a recorded name), from strict to loose."""
+
+    text: str  # as written (NFKC), for explanations
+    spaced: str  # folded tokens joined by one space: equal for an EXACT match
+    compact: str  # folded tokens joined: equal when only spacing or punctuation differ
+    skeleton: str  # confusable skeleton, own script
+    latin: str  # ASCII skeleton after transliteration: what FUZZY compares
+    sound: str  # metaphone key of the Latin spelling ("" where not computed)
+    tokens: int
+    start: int = 0
+    end: int = 0
+
+
+def join(analysed: Analysed, first: int, stop: int, *, with_sound: bool) -> Keys:
+    """Keys of the tokens first..stop-1 of an analysed text, joined."""
+    tokens = analysed.tokens[first:stop]
+    start, end = tokens[0].start, tokens[-1].end
+    folded = [t.folded for t in tokens]
+    sound = phonetic_key("".join(t.spelling for t in tokens)) if with_sound else ""
+    return Keys(
+        text=analysed.text[start:end],
+        spaced=" ".join(folded),
+        compact="".join(folded),
+        skeleton="".join(t.skeleton for t in tokens),
+        latin="".join(t.latin for t in tokens),
+        sound=sound,
+        tokens=len(tokens),
+        start=start,
+        end=end,
+    )
+
+
+def name_keys(analysed: Analysed) -> Keys | None:
+    """Keys of a recorded name: one window over all its tokens (None for a name of no letters)."""
+    if not analysed.tokens:
+        return None
+    return join(analysed, 0, len(analysed.tokens), with_sound=True)
+
+
+def spans(analysed: Analysed, max_units: int, max_chars: int) -> Iterator[tuple[int, int, int]]:
+    """Token ranges (first, stop, units) of every window of up to max_units units and up to
+    max_chars letters. A unit is a token, or a run of single letters: a mark spelled out as
+    "N I K E" or "b o r d r a talmi" counts as one word, as it was recorded."""
+    tokens = analysed.tokens
+    for first in range(len(tokens)):
+        length = 0
+        units = 0
+        for stop in range(first + 1, len(tokens) + 1):
+            token = tokens[stop - 1].folded
+            length += len(token)
+            if length > max_chars:
+                break
+            if not (stop - 1 > first and len(token) == 1 == len(tokens[stop - 2].folded)):
+                units += 1
+            if units > max_units:
+                break
+            yield first, stop, units

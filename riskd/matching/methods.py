@@ -1,0 +1,116 @@
+"""The similarity methods: each a small pure function comparing a declared window with a
+recorded name, returning a score 0-100 and a detail an officer can read, or None.
+
+The matcher tries them in the order of `METHODS`, strongest first, and keeps the first that
+finds the name; docs/matching.md lists them from these docstrings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA, Hamming
+
+from riskd.domain import MatchMethod
+from riskd.matching.keys import Keys
+from riskd.matching.tuning import METHOD_SCORES, MatchingConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one method found: its score and a sentence for the officer."""
+
+    method: MatchMethod
+    score: float
+    detail: str
+
+
+Method = Callable[[Keys, Keys, MatchingConfig], Evidence | None]
+
+
+def exact(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
+    """The name as recorded, word for word, ignoring case and Unicode form ("Nike Air")."""
+    if window.spaced != name.spaced:
+        return None
+    return _fixed(MatchMethod.EXACT, f"matched {name.text} exactly in {window.text!r}")
+
+
+def compact(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
+    """The same letters with spacing or punctuation added or removed ("N.I.K.E", "N I K E")."""
+    if window.compact != name.compact:
+        return None
+    detail = f"matched {name.text} with spacing/punctuation removed in {window.text!r}"
+    return _fixed(MatchMethod.COMPACT, detail)
+
+
+def skeleton(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
+    """Look-alike characters: Cyrillic or Greek letters, 0/o, 1/l/i, 3/e, 5/s, @/a ("N1KE")."""
+    if window.skeleton != name.skeleton:
+        return None
+    detail = f"matched {name.text} by homoglyph skeleton in {window.text!r}"
+    return _fixed(MatchMethod.SKELETON, detail)
+
+
+def transliteration(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
+    """The name in another script or its romanisation: 耐克 or "naike" for alias 耐克."""
+    if window.latin != name.latin:
+        return None
+    detail = f"matched {name.text} by transliteration ({name.latin!r}) in {window.text!r}"
+    return _fixed(MatchMethod.TRANSLITERATION, detail)
+
+
+def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
+    """A typo within the mark's edit budget: a letter swapped, dropped, doubled or changed
+    ("nke", "nikke", "adidsa"); short marks do not take a changed letter ("nice" ≠ NIKE)."""
+    budget = fuzzy_budget(name, config)
+    if budget == 0 or abs(len(window.latin) - len(name.latin)) > budget:
+        return None
+    edits = OSA.distance(window.latin, name.latin, score_cutoff=budget)
+    if edits > budget or edits == 0:
+        return None
+    if len(name.latin) < config.substitution_from and _changes_a_letter(window.latin, name.latin):
+        return None
+    score = fuzz.ratio(window.latin, name.latin)
+    plural = "s" if edits > 1 else ""
+    detail = f"matched {name.text} with {edits} typo{plural} in {window.text!r}"
+    return Evidence(MatchMethod.FUZZY, round(score, 1), detail)
+
+
+def phonetic(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
+    """Sounds alike: the same metaphone key and a similar spelling ("naikee" for NIKE)."""
+    if not window.sound or window.sound != name.sound or _has_digits(name.compact):
+        return None
+    score = fuzz.ratio(window.latin, name.latin)
+    detail = f"matched {name.text} by sound ({name.sound}) in {window.text!r}"
+    return Evidence(MatchMethod.PHONETIC, round(score, 1), detail)
+
+
+def fuzzy_budget(name: Keys, config: MatchingConfig) -> int:
+    """Edits a name may differ by. Names with digits are model numbers: XPS 15 and XPS 13 are
+    two products, so they are found only by key equality; so are names in Chinese or Japanese
+    characters, whose typos are other characters, not other letters."""
+    if _has_digits(name.compact) or _has_cjk(name.compact):
+        return 0
+    return config.edit_budget(len(name.latin))
+
+
+def _has_digits(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3040" <= c <= "\ufaff" for c in text)
+
+
+def _changes_a_letter(written: str, recorded: str) -> bool:
+    return len(written) == len(recorded) and Hamming.distance(written, recorded) == 1
+
+
+def _fixed(method: MatchMethod, detail: str) -> Evidence:
+    return Evidence(method, METHOD_SCORES[method], detail)
+
+
+# Strongest first: the first method that finds a name decides how the match is reported.
+METHODS: tuple[Method, ...] = (exact, compact, skeleton, transliteration, fuzzy, phonetic)

@@ -1,0 +1,99 @@
+"""Every tuning constant of mark matching, in one place, each with an example of what it does.
+
+`build_matcher(register, config=MatchingConfig())` takes these; the daemon's settings may pass
+other per-method thresholds. Scores are 0-100. A match is *listed* when its score reaches the
+method's `list_from`; it can *raise risk* (which detains the goods) only when it also reaches
+the method's `risk_from` and passes the context checks in `riskd.matching.context`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from riskd.domain import MatchMethod
+
+# Fixed scores of the key-equality methods; FUZZY and PHONETIC score by similarity.
+METHOD_SCORES: Mapping[MatchMethod, float] = MappingProxyType(
+    {
+        MatchMethod.EXACT: 100.0,  # "nike air" in the text, NIKE recorded
+        MatchMethod.COMPACT: 97.0,  # "N.I.K.E" / "N I K E": only spacing or punctuation differ
+        MatchMethod.SKELETON: 95.0,  # "N1KE", "ΝΙΚΕ" (Greek): look-alike characters
+        MatchMethod.TRANSLITERATION: 95.0,  # "耐克" / "naike" for a mark with alias 耐克
+    }
+)
+
+_LIST_FROM = {
+    MatchMethod.EXACT: 100.0,
+    MatchMethod.COMPACT: 90.0,
+    MatchMethod.SKELETON: 90.0,
+    MatchMethod.TRANSLITERATION: 90.0,
+    # "nke" for NIKE scores 85.7, "adidsa" for ADIDAS 83.3; at 70 an 8-letter mark with two
+    # typos (75) is still listed, while two typos in a 6-letter mark (66.7) are not.
+    MatchMethod.FUZZY: 70.0,
+    # "naikee" for NIKE scores 80; unrelated words sharing a metaphone key rarely reach 70.
+    MatchMethod.PHONETIC: 70.0,
+}
+
+_RISK_FROM = {
+    MatchMethod.EXACT: 100.0,
+    MatchMethod.COMPACT: 90.0,
+    MatchMethod.SKELETON: 90.0,
+    MatchMethod.TRANSLITERATION: 90.0,
+    # One typo in a mark of five letters or more (>= 80) raises risk; "nkie" for NIKE (75)
+    # is listed for the officer but does not detain on its own.
+    MatchMethod.FUZZY: 80.0,
+    # A mark that only sounds alike never detains on its own: 101 is out of reach.
+    MatchMethod.PHONETIC: 101.0,
+}
+
+# Marks that are ordinary words. Found in a description, they are most often the word
+# ("apple juice", "polo shirt", "shell fish", "dove grey"); they raise risk only with strong
+# evidence: written in the brand or model field, by a key-equality method, on goods in class.
+ORDINARY_WORDS = frozenset(
+    {
+        "apple", "polo", "shell", "dove", "jaguar", "puma", "mustang", "crown", "corona",
+        "eagle", "tiger", "lotus", "diamond", "star", "sun", "gap", "guess", "next", "target",
+        "orange", "blackberry", "amazon", "oracle", "delta", "visa", "subway", "fossil",
+        "converse", "vans", "coach", "ferrari", "camel", "monster", "bic", "axe", "tide",
+        "ivory", "fiat", "seat", "smart", "mini", "golf", "panda", "swan", "fox", "lacoste",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingConfig:
+    """Thresholds and limits of the matcher; a plain typed value, built once per snapshot."""
+
+    list_from: Mapping[MatchMethod, float] = field(default_factory=lambda: dict(_LIST_FROM))
+    risk_from: Mapping[MatchMethod, float] = field(default_factory=lambda: dict(_RISK_FROM))
+    ordinary_words: frozenset[str] = ORDINARY_WORDS
+    # Edit budget by the length of the mark's Latin key: NIKE (4) may differ by one edit
+    # ("nke", "nikke"), ADIDAS (6) by one, REEBOK-like 7+ letter marks by two ("reebbokk").
+    # Shorter marks (LV, 3M, BIC) are only found by key equality: any typo is another word.
+    one_edit_from: int = 4
+    two_edits_from: int = 7
+    # Windows longer than this look for typos with one deletion on their side, not two: a
+    # long multi-word window ("running shoes air") would otherwise make over a hundred probes.
+    # Two typos in such long marks are still found when they drop or change letters.
+    two_edit_window: int = 12
+    # Below this length a substitution is not a typo of the mark but another word:
+    # "nice", "mike" and "bike" are not NIKE; an insertion, deletion or swap still counts.
+    substitution_from: int = 6
+    # Neighbouring tokens joined into one window, at most (spaced "N I K E" needs four;
+    # "polo ralph lauren" three; Chinese marks one token per character).
+    max_window_tokens: int = 6
+    # A phonetic key shared by more names than this says nothing and is not followed
+    # (with a million marks, "NK" is the key of hundreds of them).
+    max_phonetic_postings: int = 64
+    # A deletion key shared by more names than this is not followed either.
+    max_deletion_postings: int = 256
+    # At most this many matches are listed per item, best first.
+    max_matches: int = 10
+
+    def edit_budget(self, length: int) -> int:
+        """How many edits a mark of this key length may differ by and still be found."""
+        if length >= self.two_edits_from:
+            return 2
+        return 1 if length >= self.one_edit_from else 0
