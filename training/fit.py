@@ -141,17 +141,36 @@ def predict_scores(booster: lgb.Booster, matrix: npt.NDArray[np.float64]) -> Flo
     return np.asarray(raw, dtype=np.float64)
 
 
-def fit(table: TrainingTable, config: FitConfig, *, progress: bool = True) -> FitResult:
-    """Trains on the table's labelled declarations (random selections kept apart)."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A table split by time and encoded, ready for any trainer (local or Dask)."""
+
+    table: TrainingTable
+    labelled: pl.DataFrame
+    split: Split
+    encoder: FeatureEncoder
+
+    @property
+    def categorical_indices(self) -> list[int]:
+        return [i for i, n in enumerate(self.encoder.names) if n in self.encoder.categorical]
+
+
+def prepare(table: TrainingTable, config: FitConfig) -> Prepared:
     labelled = table.labelled().sort("declared_at", "declaration_id")
     split = split_by_time(labelled, config)
     encoder = FeatureEncoder.fit(labelled, table.features, table.categorical)
-    categorical = [i for i, n in enumerate(encoder.names) if n in encoder.categorical]
+    return Prepared(table, labelled, split, encoder)
+
+
+def fit(table: TrainingTable, config: FitConfig, *, progress: bool = True) -> FitResult:
+    """Trains on the table's labelled declarations (random selections kept apart)."""
+    prepared = prepare(table, config)
+    split, encoder = prepared.split, prepared.encoder
     train_set = lgb.Dataset(
         encoder.encode_frame(split.train),
         labels_of(split.train).astype(np.float64),
         feature_name=list(encoder.names),
-        categorical_feature=categorical,
+        categorical_feature=prepared.categorical_indices,
         free_raw_data=True,
     )
     valid_set = lgb.Dataset(
@@ -174,6 +193,14 @@ def fit(table: TrainingTable, config: FitConfig, *, progress: bool = True) -> Fi
                 update,
             ],
         )
+    return finish(prepared, config, booster, trainer="lightgbm")
+
+
+def finish(
+    prepared: Prepared, config: FitConfig, booster: lgb.Booster, *, trainer: str
+) -> FitResult:
+    """Measures the trained booster on the later period and writes its metadata."""
+    table, split, encoder = prepared.table, prepared.split, prepared.encoder
     valid_scores = predict_scores(booster, encoder.encode_frame(split.valid))
     valid_metrics = selection_metrics(
         labels_of(split.valid), valid_scores, split.valid["total_value_usd"].to_numpy()
@@ -184,7 +211,7 @@ def fit(table: TrainingTable, config: FitConfig, *, progress: bool = True) -> Fi
     if random_sample.height >= 200:
         threshold_scores = predict_scores(booster, encoder.encode_frame(random_sample))
         threshold_source = "random selections"
-    importance = booster.feature_importance("gain", iteration=booster.best_iteration)
+    importance = booster.feature_importance("gain", iteration=booster.best_iteration or None)
     metadata: dict[str, Any] = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **encoder.to_json(),
@@ -192,15 +219,16 @@ def fit(table: TrainingTable, config: FitConfig, *, progress: bool = True) -> Fi
         "data": {
             **table.source,
             "rows": table.frame.height,
-            "labelled": labelled.height,
+            "labelled": prepared.labelled.height,
             "random_selection": random_sample.height,
             "train_window": _window(split.train),
             "valid_window": _window(split.valid),
             "train_positives": int(labels_of(split.train).sum()),
             "valid_positives": int(labels_of(split.valid).sum()),
         },
+        "trainer": trainer,
         "params": {**config.lightgbm_params(), **_config_json(config)},
-        "best_iteration": int(booster.best_iteration),
+        "best_iteration": int(booster.best_iteration or booster.current_iteration()),
         "metrics": {"valid": valid_metrics.as_json()},
         "thresholds": thresholds_at(threshold_scores),
         "thresholds_from": threshold_source,

@@ -1,0 +1,327 @@
+"""`riskd-train`: build training tables, fit, evaluate and promote models.
+
+Every command reads the same sources (`--data` with optional `--mapping` and `--history`):
+a training table written by `dataset`, the store (a .db file), a history table (Parquet or
+CSV with the history columns) or an external CSV/Parquet with a mapping file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from riskd.domain import ReloadRefused
+from riskd.model import load_model_dir
+from riskd.model.registry import model_dir, production_version
+from training.dataset import TrainingTable, build_store_table, load_table
+from training.fit import FitConfig, fit
+from training.mapping import MappingError
+
+DEFAULT_REGISTRY = Path("var/models")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def source_options(func: F) -> F:
+    """--data, --mapping and --history, shared by the commands that read declarations."""
+    func = click.option(
+        "--history",
+        "history",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Earlier data (same format) that gives the profiles their past; repeatable.",
+    )(func)
+    func = click.option(
+        "--mapping",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Column mapping (YAML) for an external CSV/Parquet file.",
+    )(func)
+    return click.option(
+        "--data",
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Training table, store (.db), history table, or external file (with --mapping).",
+    )(func)
+
+
+def _load(data: Path, mapping: Path | None, history: tuple[Path, ...]) -> TrainingTable:
+    started = time.perf_counter()
+    _say(f"computing point-in-time features of {data.name} …")
+    try:
+        table = load_table(data, mapping, history)
+    except (MappingError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    labelled = table.labelled().height
+    _say(
+        f"{table.frame.height} declarations ({labelled} labelled, "
+        f"{table.random_sample().height} random selections), {len(table.features)} features "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+    return table
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Train, evaluate and promote riskd's infringement-risk model."""
+
+
+@cli.command()
+@click.option(
+    "--store",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The riskd store (SQLite): decisions and their outcomes.",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A history table or an external file (with --mapping) instead of the store.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Column mapping (YAML) for an external file.",
+)
+@click.option(
+    "--history",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Earlier data giving the profiles their past; repeatable.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the training table (Parquet, with a .features.json).",
+)
+def dataset(
+    store: Path | None,
+    data: Path | None,
+    mapping: Path | None,
+    history: tuple[Path, ...],
+    out: Path,
+) -> None:
+    """Build a training table: features as known at each declaration, and its label."""
+    if (store is None) == (data is None):
+        raise click.UsageError("give exactly one of --store and --data")
+    if store is not None:
+        _say(f"reading decisions and outcomes from {store.name} …")
+        table = build_store_table(store)
+    else:
+        assert data is not None
+        table = _load(data, mapping, history)
+    table.save(out)
+    _say(f"wrote {out} ({table.frame.height} declarations)")
+
+
+@cli.command(name="fit")
+@source_options
+@click.option(
+    "--registry",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+    help="Model registry directory.",
+)
+@click.option("--version", "version", help="Model version name (default: time and hash).")
+@click.option("--valid-from", type=click.DateTime(), help="Start of the later (stopping) period.")
+@click.option(
+    "--valid-fraction",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="Latest share of labelled declarations held out, without --valid-from.",
+)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--learning-rate", type=float, default=0.05, show_default=True)
+@click.option("--num-leaves", type=int, default=31, show_default=True)
+@click.option("--max-rounds", type=int, default=1000, show_default=True)
+@click.option("--threads", type=int, default=2, show_default=True)
+@click.option("--dask", "use_dask", is_flag=True, help="Train with lightgbm.dask.")
+@click.option("--workers", type=int, default=2, show_default=True, help="Dask workers.")
+@click.option("--scheduler", help="Address of a Dask scheduler (default: a LocalCluster).")
+def fit_cmd(
+    data: Path,
+    mapping: Path | None,
+    history: tuple[Path, ...],
+    registry: Path,
+    version: str | None,
+    valid_from: datetime | None,
+    valid_fraction: float,
+    seed: int,
+    learning_rate: float,
+    num_leaves: int,
+    max_rounds: int,
+    threads: int,
+    use_dask: bool,
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    """Fit a model on the earlier period, stop early on the later one, save it."""
+    table = _load(data, mapping, history)
+    config = FitConfig(
+        valid_from=valid_from,
+        valid_fraction=valid_fraction,
+        seed=seed,
+        learning_rate=learning_rate,
+        num_leaves=num_leaves,
+        max_rounds=max_rounds,
+        num_threads=threads,
+    )
+    started = time.perf_counter()
+    try:
+        if use_dask:
+            from training.dask_fit import fit_dask
+
+            _say(f"training on Dask ({scheduler or f'{workers} local workers'}) …")
+            result = fit_dask(table, config, workers=workers, scheduler=scheduler)
+        else:
+            result = fit(table, config, progress=sys.stderr.isatty())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    path = result.save(registry, version)
+    meta = result.metadata
+    valid = meta["metrics"]["valid"]
+    _say(f"trained in {time.perf_counter() - started:.1f}s, {meta['best_iteration']} trees")
+    _say(
+        "later period "
+        + " ".join(f"P@{k}={v:.3f}" for k, v in valid["precision_at"].items())
+        + f" AUC={valid['auc']:.3f}"
+    )
+    if not meta["serving_compatible"]:
+        _say("note: this model's features are not serving's; it can be evaluated, not served")
+    click.echo(json.dumps({"model_version": meta["model_version"], "path": str(path)}))
+
+
+@cli.command()
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A model version directory.",
+)
+@click.option(
+    "--registry",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+    help="Registry: its production model is compared (and --version read from it).",
+)
+@click.option("--version", "version", help="Model version in the registry (instead of --model).")
+@source_options
+@click.option(
+    "--from", "start", type=click.DateTime(), help="Evaluate only declarations from this time on."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result here instead of standard output.",
+)
+def evaluate(
+    model_path: Path | None,
+    registry: Path,
+    version: str | None,
+    data: Path,
+    mapping: Path | None,
+    history: tuple[Path, ...],
+    start: datetime | None,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Precision, recall and value caught at 1/2/5/10 % inspection rates, AUC and
+    calibration, beside the production model and a rules-only baseline."""
+    from training.evaluate import evaluate as run_evaluation
+    from training.report import render_html
+
+    if (model_path is None) == (version is None):
+        raise click.UsageError("give exactly one of --model and --version")
+    directory = model_path or model_dir(registry, str(version))
+    try:
+        model = load_model_dir(directory, for_serving=False)
+        production = None
+        current = production_version(registry)
+        if current is not None and current != model.version:
+            production = load_model_dir(model_dir(registry, current), for_serving=False)
+    except ReloadRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    table = _load(data, mapping, history)
+    if start is not None:
+        table = table.between(start, None)
+    try:
+        evaluation = run_evaluation(model, table, production)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = (
+        render_html(evaluation)
+        if fmt == "html"
+        else json.dumps(evaluation.as_json(), indent=2, ensure_ascii=False)
+    )
+    if out is None:
+        click.echo(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        _say(f"wrote {out}")
+
+
+@cli.command(name="promote")
+@click.option(
+    "--registry",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+)
+@click.option("--version", "version", required=True, help="The model version to promote.")
+@click.option(
+    "--margin",
+    type=float,
+    default=0.02,
+    show_default=True,
+    help="How much worse than production (precision@5%, AUC) is still accepted.",
+)
+@click.option(
+    "--evaluation",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An `evaluate --format json` of this model beside production.",
+)
+@click.option("--force", is_flag=True, help="Promote even if metrics are worse (not schema).")
+def promote_cmd(
+    registry: Path, version: str, margin: float, evaluation: Path | None, force: bool
+) -> None:
+    """Make a model the production one, after its checks."""
+    from training.promote import promote
+
+    report = json.loads(evaluation.read_text()) if evaluation else None
+    result = promote(registry, version, margin=margin, force=force, evaluation=report)
+    for problem in result.problems:
+        _say(problem)
+    click.echo(
+        json.dumps(
+            {
+                "version": result.version,
+                "previous": result.previous,
+                "promoted": result.promoted,
+                "problems": result.problems,
+                "comparison": result.comparison,
+            },
+            indent=2,
+        )
+    )
+    if not result.promoted:
+        sys.exit(1)
+
+
+def main() -> None:
+    cli()
