@@ -42,7 +42,6 @@ class Settings(BaseSettings):
     register_file: Path | None = Field(None, description="register file (CSV/Parquet) to load")
     register_dir: Path | None = Field(None, description="register store of `riskd register import`")
     rules_dir: Path | None = Field(None, description="rule set directory")
-    watch_rules: bool = Field(True, description="reload the rule set when its files change")
     model_registry: Path | None = Field(None, description="model registry directory")
     admin_token: SecretStr | None = Field(None, description="bearer token of AdminService")
     screening_token: SecretStr | None = Field(
@@ -53,6 +52,9 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="server processes sharing the port (SO_REUSEPORT)"
     )
     max_concurrent_rpcs: int = Field(256, ge=1, description="beyond: RESOURCE_EXHAUSTED")
+    reload_poll_seconds: float = Field(
+        2.0, ge=0, description="how often to look for changed register/rules/model; 0: never"
+    )
     grace_seconds: float = Field(10.0, ge=0, description="time in-flight calls get on SIGTERM")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     limits: Limits = Limits()  # type: ignore[call-arg]

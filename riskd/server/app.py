@@ -26,6 +26,7 @@ from riskd.server.auth import TokenAuth
 from riskd.server.handlers import generic_handler
 from riskd.server.runtime import Runtime
 from riskd.server.screening import ScreeningServicer
+from riskd.server.watch import SourceWatcher
 from riskd.settings import Settings
 from riskd.store import open_store
 from riskd.store.base import DecisionStore
@@ -44,9 +45,11 @@ class RiskdServer:
     port: int
     runtime: Runtime
     health: health.HealthServicer
+    watcher: SourceWatcher
 
     def start(self) -> None:
         self.server.start()
+        self.watcher.start()
         for name in ("", *SERVICE_NAMES):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         versions = dataclasses.asdict(self.runtime.holder.current().versions)
@@ -55,6 +58,7 @@ class RiskdServer:
     def drain(self, grace: float | None = None) -> threading.Event:
         """Report NOT_SERVING, refuse new calls, give in-flight calls the grace period."""
         self.health.enter_graceful_shutdown()
+        self.watcher.stop()
         grace_seconds = self.runtime.settings.grace_seconds if grace is None else grace
         stopped: threading.Event = self.server.stop(grace_seconds)
         return stopped
@@ -109,7 +113,13 @@ def create_server(
     port = server.add_insecure_port(settings.listen)
     if port == 0:
         raise OSError(f"cannot listen on {settings.listen}")
-    return RiskdServer(server=server, port=port, runtime=runtime, health=health_servicer)
+    return RiskdServer(
+        server=server,
+        port=port,
+        runtime=runtime,
+        health=health_servicer,
+        watcher=SourceWatcher(runtime.holder, settings),
+    )
 
 
 def serve(settings: Settings) -> None:

@@ -1,0 +1,103 @@
+"""Watches the sources of the serving snapshot and reloads the part that changed.
+
+Every server process polls the fingerprints (modification times and sizes) of the register
+file, the rule directory and the model registry, so that a change reaches all processes and
+all replicas on a shared volume without an admin call. A reload that fails is logged with its
+problems and the snapshot in service stays.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from riskd import loading
+from riskd.domain import ReloadRefused
+from riskd.pipeline import SnapshotHolder
+from riskd.settings import Settings
+
+log = structlog.get_logger("riskd.watch")
+
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def fingerprint(path: Path | None) -> Fingerprint:
+    """(name, mtime_ns, size) of a file, or of every file below a directory; () if absent."""
+    if path is None or not path.exists():
+        return ()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    out = []
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        out.append((str(file), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+@dataclass
+class _Source:
+    name: str
+    path: Path | None
+    reload: Callable[[], object]
+    seen: Fingerprint
+
+
+class SourceWatcher:
+    def __init__(self, holder: SnapshotHolder, settings: Settings) -> None:
+        self._stop = threading.Event()
+        self._interval = settings.reload_poll_seconds
+        candidates = [
+            _Source(
+                "register",
+                settings.register_file,
+                lambda: loading.reload_register(holder, settings, None),
+                (),
+            ),
+            _Source(
+                "rules", settings.rules_dir, lambda: loading.reload_rules(holder, settings), ()
+            ),
+            _Source(
+                "model",
+                settings.model_registry,
+                lambda: loading.reload_model(holder, settings),
+                (),
+            ),
+        ]
+        self._sources = [s for s in candidates if s.path is not None]
+        for source in self._sources:
+            source.seen = fingerprint(source.path)
+        self._thread = threading.Thread(target=self._run, name="riskd-watch", daemon=True)
+
+    def start(self) -> None:
+        if self._interval > 0 and self._sources:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def poll_once(self) -> list[str]:
+        """Reload every source whose fingerprint changed; the names of those reloaded."""
+        reloaded = []
+        for source in self._sources:
+            now = fingerprint(source.path)
+            if now == source.seen:
+                continue
+            source.seen = now
+            try:
+                source.reload()
+            except ReloadRefused as refused:
+                log.warning("reload refused", what=refused.what, problems=list(refused.problems))
+                continue
+            log.info("reloaded after change", what=source.name)
+            reloaded.append(source.name)
+        return reloaded
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.poll_once()

@@ -1,0 +1,49 @@
+"""A changed register file is picked up by the watcher; a broken one is refused and the
+snapshot in service stays."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from riskd.server.watch import fingerprint
+from tests.server.conftest import start_server
+
+HEADER = (
+    "recordation_id,right_type,mark,aliases,holder,holder_contact,nice_classes,hs_prefixes,"
+    "licensees,valid_from,valid_until\n"
+)
+
+
+def _write(path: Path, text: str, bump: int) -> None:
+    path.write_text(text, encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + bump * 1_000_000_000))
+
+
+def test_changed_register_is_reloaded_and_broken_one_refused(tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    _write(register, HEADER + "T1,TRADEMARK,KALORA,,Kalora SpA,,,,,2020-01-01,\n", 0)
+    riskd_server = start_server(tmp_path, register_file=register, reload_poll_seconds=0)
+    try:
+        holder = riskd_server.runtime.holder
+        assert riskd_server.watcher.poll_once() == []
+        _write(register, HEADER + "T2,TRADEMARK,VORTELLI,,Vortelli AG,,,,,2020-01-01,\n", 1)
+        assert riskd_server.watcher.poll_once() == ["register"]
+        reloaded = holder.current().register
+        assert [r.mark for r in reloaded.recordations] == ["VORTELLI"]
+        _write(register, HEADER + "T3,TRADEMARK,,,,,,,,not-a-date,\n", 2)
+        assert riskd_server.watcher.poll_once() == []
+        assert holder.current().register.version == reloaded.version
+    finally:
+        riskd_server.close()
+
+
+def test_fingerprint_of_directory_sees_new_and_changed_files(tmp_path: Path) -> None:
+    assert fingerprint(tmp_path / "absent") == ()
+    (tmp_path / "a.yaml").write_text("x", encoding="utf-8")
+    before = fingerprint(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.yaml").write_text("y", encoding="utf-8")
+    assert fingerprint(tmp_path) != before
+    assert len(fingerprint(tmp_path)) == 2
