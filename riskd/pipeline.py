@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from riskd.domain import Assessment, Declaration, ItemAssessment, Versions
-from riskd.features import declaration_features
+from riskd.features import NO_HISTORY, HistoryProvider, declaration_features, with_rule_hits
 from riskd.matching import Matcher, build_matcher
 from riskd.model import RiskModel
 from riskd.policy import Policy, recommend
@@ -99,15 +99,23 @@ def assess(
     *,
     decision_id: str | None = None,
     now: datetime | None = None,
+    history: HistoryProvider = NO_HISTORY,
 ) -> Assessment:
-    """Screen one declaration against one snapshot. Pure apart from the id and the clock."""
+    """Screen one declaration against one snapshot. Pure apart from the id and the clock.
+
+    `history` gives the entity profiles (party, route and commodity history) as known now;
+    the server passes the store's (`riskd.store.profiles.SqliteProfiles`)."""
     items = tuple(
         ItemAssessment(item.line_no, snapshot.matcher.match_item(item, declaration))
         for item in declaration.items
     )
-    features = declaration_features(declaration, items)
+    features = declaration_features(declaration, items, history, snapshot.policy.rates_to_base)
     rule_hits = snapshot.rules.evaluate(declaration, items, features)
-    model_score = snapshot.model.score(features) if snapshot.model is not None else None
+    model_score = (
+        snapshot.model.score(with_rule_hits(features, rule_hits))
+        if snapshot.model is not None
+        else None
+    )
     decision = recommend(
         snapshot.policy, snapshot.register, declaration, items, rule_hits, model_score
     )

@@ -106,5 +106,5 @@ def load_model_dir(directory: Path, *, for_serving: bool = True) -> LightGBMRisk
         problems.append("model.txt features differ from metadata.json's")
     if problems:
         raise ReloadRefused("model", problems)
-    version = str(metadata.get("model_version") or directory.name)
-    return LightGBMRiskModel(version, booster, encoder, metadata)
+    # the registry's directory name is the version (metadata may predate a rename)
+    return LightGBMRiskModel(directory.name, booster, encoder, metadata)

@@ -1,0 +1,208 @@
+"""Entity profiles kept in the store: the serving side of the history features.
+
+The counts of each profile key (see `riskd.features.profiles`) are kept in SQLite and
+updated as decisions and outcomes arrive; `SqliteProfiles.lookup` is the `HistoryProvider`
+the pipeline reads. Updates come from `riskd.features` (`profile_increments`,
+`outcome_increments`), the same definitions that compute the training table, so a profile
+read here equals what training computed for a declaration at the same moment.
+
+Call order matters: a declaration's features are computed (assess) before the declaration
+is added to its profiles (`record_declarations`), so it never counts itself. An outcome
+updates the profiles once per decision; a later, different outcome of the same decision
+corrects the seizure count (training, too, labels a decision by its latest outcome).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from riskd.domain import Declaration, OutcomeResult
+from riskd.features import ProfileCounts, outcome_increments, profile_increments
+from riskd.features.declaration import add_counts
+from riskd.store.codec import decode
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entity_profiles (
+    profile            TEXT NOT NULL,
+    key                TEXT NOT NULL,
+    declarations       REAL NOT NULL DEFAULT 0,
+    inspections        REAL NOT NULL DEFAULT 0,
+    seizures           REAL NOT NULL DEFAULT 0,
+    log_unit_value_sum REAL NOT NULL DEFAULT 0,
+    log_unit_value_n   REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (profile, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entity_profile_outcomes (
+    decision_id TEXT PRIMARY KEY,
+    infringing  INTEGER NOT NULL
+);
+"""
+
+_UPSERT = """
+INSERT INTO entity_profiles VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (profile, key) DO UPDATE SET
+    declarations = declarations + excluded.declarations,
+    inspections = inspections + excluded.inspections,
+    seizures = seizures + excluded.seizures,
+    log_unit_value_sum = log_unit_value_sum + excluded.log_unit_value_sum,
+    log_unit_value_n = log_unit_value_n + excluded.log_unit_value_n
+"""
+
+Increment = tuple[tuple[str, str], ProfileCounts]
+
+# SQLite's limit on bound parameters is 32766 (3.32+); stay well below it.
+_LOOKUP_CHUNK = 400
+
+
+def _merge(increments: Iterable[Increment]) -> dict[tuple[str, str], ProfileCounts]:
+    merged: dict[tuple[str, str], ProfileCounts] = {}
+    for key, delta in increments:
+        merged[key] = add_counts(merged.get(key, ProfileCounts()), delta)
+    return merged
+
+
+class SqliteProfiles:
+    """Profile counts in the store's SQLite file (WAL), one connection per thread."""
+
+    def __init__(self, path: Path, rates_to_usd: Mapping[str, float] | None = None) -> None:
+        self.path = path
+        self.rates_to_usd = rates_to_usd
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._write_lock:
+            self._connection().executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            self._local.conn = conn
+        return conn
+
+    def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
+        """Counts of the (profile, key) pairs that have any; the HistoryProvider method."""
+        found: dict[tuple[str, str], ProfileCounts] = {}
+        conn = self._connection()
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            values = ",".join("(?,?)" for _ in chunk)
+            params = [part for pair in chunk for part in pair]
+            rows = conn.execute(
+                "SELECT profile, key, declarations, inspections, seizures, log_unit_value_sum,"
+                f" log_unit_value_n FROM entity_profiles WHERE (profile, key) IN (VALUES {values})",
+                params,
+            )
+            for profile, key, *counts in rows:
+                found[(profile, key)] = ProfileCounts(*counts)
+        return found
+
+    def _apply(self, increments: Iterable[Increment], conn: sqlite3.Connection) -> None:
+        conn.executemany(
+            _UPSERT,
+            [
+                (
+                    p,
+                    k,
+                    c.declarations,
+                    c.inspections,
+                    c.seizures,
+                    c.log_unit_value_sum,
+                    c.log_unit_value_n,
+                )
+                for (p, k), c in _merge(increments).items()
+            ],
+        )
+
+    def _write(self, increments: Iterable[Increment]) -> None:
+        conn = self._connection()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._apply(increments, conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def record_declarations(self, declarations: Sequence[Declaration]) -> None:
+        """Adds screened declarations to their profiles (after their features were computed)."""
+        self._write(inc for d in declarations for inc in profile_increments(d, self.rates_to_usd))
+
+    def record_outcome(
+        self,
+        decision_id: str,
+        declaration: Declaration,
+        result: OutcomeResult,
+    ) -> None:
+        """Adds an inspection outcome; a repeated outcome of a decision only corrects it."""
+        infringing = result is OutcomeResult.SEIZED
+        conn = self._connection()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(
+                    "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = ?",
+                    (decision_id,),
+                ).fetchone()
+                if row is None:
+                    self._apply(outcome_increments(declaration, infringing), conn)
+                elif bool(row[0]) != infringing:
+                    sign = 1.0 if infringing else -1.0
+                    self._apply(
+                        (
+                            (key, ProfileCounts(seizures=sign * c.seizures))
+                            for key, c in outcome_increments(declaration, True)
+                        ),
+                        conn,
+                    )
+                conn.execute(
+                    "INSERT OR REPLACE INTO entity_profile_outcomes VALUES (?, ?)",
+                    (decision_id, int(infringing)),
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def rebuild(self) -> int:
+        """Recomputes every profile from the store's decisions and outcomes (e.g. after the
+        profile definitions changed); returns the number of decisions read."""
+        conn = self._connection()
+        rows = conn.execute(
+            "SELECT d.decision_id, d.declaration_json,"
+            " (SELECT o.result FROM outcomes o WHERE o.decision_id = d.decision_id"
+            "  ORDER BY o.recorded_at DESC, o.rowid DESC LIMIT 1)"
+            " FROM decisions d ORDER BY d.decided_at"
+        ).fetchall()
+        increments: list[Increment] = []
+        outcomes: list[tuple[str, int]] = []
+        for decision_id, declaration_json, result in rows:
+            declaration = decode(declaration_json, Declaration)
+            increments += profile_increments(declaration, self.rates_to_usd)
+            if result is not None:
+                infringing = result == OutcomeResult.SEIZED.value
+                increments += outcome_increments(declaration, infringing)
+                outcomes.append((decision_id, int(infringing)))
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("DELETE FROM entity_profiles")
+                conn.execute("DELETE FROM entity_profile_outcomes")
+                self._apply(increments, conn)
+                conn.executemany("INSERT INTO entity_profile_outcomes VALUES (?, ?)", outcomes)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        return len(rows)
+
+    def close(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
