@@ -42,7 +42,11 @@ proto: $(GEN_STAMP) ## generate the Python stubs from proto/
 $(DEMO)/register.csv: | $(STAMP)
 	$(PY) -m fixtures.generate --out $(DEMO) --seed 7 --marks 2000 --declarations 20000
 
-demo: setup $(DEMO)/register.csv ## generate the demo world (if absent)
+$(DEMO)/models/PRODUCTION: $(DEMO)/register.csv
+	$(BIN)/riskd-train fit --data $(DEMO)/history.parquet --registry $(DEMO)/models --version demo-1
+	$(BIN)/riskd-train promote --registry $(DEMO)/models --version demo-1 --force
+
+demo: setup $(DEMO)/models/PRODUCTION ## generate the demo world and train its model (if absent)
 
 run: demo ## serve the demo world on 127.0.0.1:50051
 	$(BIN)/riskd serve --config fixtures/demo.toml --listen $(ADDR)

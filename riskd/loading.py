@@ -7,12 +7,16 @@ the serving path, and swaps it in only when every check passed; on failure the e
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from riskd.domain import ReloadRefused
+from riskd.model import RiskModel, ShadowedModel, load_production_model, load_shadow_model
 from riskd.pipeline import Snapshot, SnapshotHolder, build_snapshot
 from riskd.register import RegisterFileError, load_register
 from riskd.register.model import EMPTY_REGISTER, Register
+from riskd.rules import NO_RULES
+from riskd.rules.loader import LoadedRules, load_rule_directory
 from riskd.settings import Settings
 
 
@@ -27,9 +31,29 @@ def load_register_from(path: Path | None) -> Register:
         raise ReloadRefused("register", [f"{path}: {exc.strerror or exc}"]) from exc
 
 
+def load_rules_from(path: Path) -> LoadedRules:
+    """Check, compile and run the tests of a rule directory (RuleSetRefused on any error)."""
+    return load_rule_directory(path, today=datetime.now(UTC).date())
+
+
+def load_model_from(registry: Path) -> RiskModel | None:
+    """The production model of the registry, with its shadow model alongside if one is set."""
+    production = load_production_model(registry)
+    shadow = load_shadow_model(registry)
+    if production is not None and shadow is not None:
+        return ShadowedModel(production=production, shadow=shadow)
+    return production
+
+
 def initial_snapshot(settings: Settings) -> Snapshot:
     """The snapshot the daemon starts with; any failure here stops the start-up."""
-    return build_snapshot(register=load_register_from(settings.register_file))
+    rules = load_rules_from(settings.rules_dir) if settings.rules_dir else None
+    return build_snapshot(
+        register=load_register_from(settings.register_file),
+        rules=rules.ruleset if rules else NO_RULES,
+        policy=rules.policy if rules else None,
+        model=load_model_from(settings.model_registry) if settings.model_registry else None,
+    )
 
 
 def reload_register(holder: SnapshotHolder, settings: Settings, path: Path | None) -> Snapshot:
@@ -41,14 +65,21 @@ def reload_register(holder: SnapshotHolder, settings: Settings, path: Path | Non
 
 
 def reload_rules(holder: SnapshotHolder, settings: Settings) -> tuple[Snapshot, list[str]]:
+    """Swap in the rule set and policy of the rule directory once it passed check and tests."""
     with holder.swap_lock:
         if settings.rules_dir is None:
             raise ReloadRefused("rules", ["no rules_dir is configured"])
-        raise ReloadRefused("rules", ["rule sets are not supported by this build yet"])
+        rules = load_rules_from(settings.rules_dir)
+        snapshot = holder.current().with_rules(rules.ruleset, rules.policy)
+        holder.swap(snapshot)
+        return snapshot, rules.warnings
 
 
 def reload_model(holder: SnapshotHolder, settings: Settings) -> Snapshot:
+    """Swap in the registry's production model once it loaded and fits the serving schema."""
     with holder.swap_lock:
         if settings.model_registry is None:
             raise ReloadRefused("model", ["no model_registry is configured"])
-        raise ReloadRefused("model", ["models are not supported by this build yet"])
+        snapshot = holder.current().with_model(load_model_from(settings.model_registry))
+        holder.swap(snapshot)
+        return snapshot

@@ -96,6 +96,9 @@ def _print_assessment(console: Console, a: Assessment) -> None:
                 "yes" if m.raises_risk else f"no: {m.explanation.rpartition('no risk: ')[2]}",
             )
         console.print(table)
+    if a.HasField("model_score"):
+        top = ", ".join(f"{c.feature}={c.value} ({c.contribution:+.2f})" for c in a.contributions)
+        console.print(f"model score {a.model_score:.3f}; top contributions: {top or '-'}")
     for n in a.notify:
         console.print(f"notify {n.holder} ({n.recordation_id}) {n.holder_contact}")
     if a.HasField("referral") and a.referral.referred:
