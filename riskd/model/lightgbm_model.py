@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from riskd.domain import FeatureContribution, ReloadRefused
 from riskd.features import FEATURE_NAMES, SCHEMA_HASH, Features
 from riskd.model.encoding import FeatureEncoder
 from riskd.model.scorer import ModelScore
+from riskd.model.single_row import SingleRowContributions
 
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
@@ -30,11 +31,18 @@ class LightGBMRiskModel:
     booster: lgb.Booster
     encoder: FeatureEncoder
     metadata: Mapping[str, Any]
+    _contributions: SingleRowContributions = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rows = SingleRowContributions(
+            self.booster, len(self.encoder.names), self.booster.best_iteration or -1
+        )
+        object.__setattr__(self, "_contributions", rows)
 
     def score(self, features: Features) -> ModelScore:
         row = self.encoder.encode_row(features)
         # one pass gives both: the contributions sum to the raw score (log-odds)
-        contrib = self.booster.predict(row, pred_contrib=True, num_threads=1)[0]
+        contrib = self._contributions(row)
         probability = 1.0 / (1.0 + math.exp(-float(contrib.sum())))
         top = np.argsort(-np.abs(contrib[:-1]), kind="stable")[:TOP_CONTRIBUTIONS]
         return ModelScore(
