@@ -26,10 +26,11 @@ import numpy.typing as npt
 from riskd.matching.keys import Keys
 
 # Salts of the kinds of key (plain ints: the probe loop is the matcher's hottest code).
-COMPACT = 0x5BD1E995
-LATIN = 0x1B873593
-SOUND = 0x3C6EF372
-DELETION = 0x27D4EB2F
+# They flip high bits, which the bitmap of the key table is indexed by.
+COMPACT = 0x5BD1E995 << 31
+LATIN = 0x1B873593 << 31
+SOUND = 0x3C6EF372 << 31
+DELETION = 0x27D4EB2F << 31
 
 
 def probes(kind: int, keys: Iterable[str]) -> list[int]:
@@ -57,6 +58,7 @@ class NameTable:
     skeleton: Sequence[str]
     latin: Sequence[str]
     sound: Sequence[str]
+    budget: Sequence[int]  # edits each name may differ by (see methods.fuzzy_budget)
 
     def keys(self, name: int) -> Keys:
         spaced = self.spaced[name]
@@ -76,43 +78,72 @@ class NameTable:
 
 @dataclass(frozen=True, slots=True)
 class KeyTable:
-    """Sorted key hashes and the name of each; one lookup answers all probes of an item."""
+    """Sorted key hashes and the name of each; one lookup answers all probes of an item.
+
+    Most probes (deletions of a declared word) match nothing. A bitmap of the hashes, about
+    16 bits per key, turns nearly all of those away with one memory access each, so that
+    the binary search only runs for the few probes that may be present."""
 
     hashes: npt.NDArray[np.int64]
     names: npt.NDArray[np.int32]
+    bitmap: npt.NDArray[np.uint64]
+    shift: int  # a hash's bit in the bitmap is its top (64 - shift) bits
 
     @classmethod
     def build(cls, entries: Iterable[tuple[Iterable[int], int]]) -> KeyTable:
         """From (probes of a name, name) pairs."""
         hashes = array("q")
         names = array("i")
-        for probes, name in entries:
+        for keyed, name in entries:
             before = len(hashes)
-            hashes.extend(probes)
+            hashes.extend(keyed)
             names.extend([name] * (len(hashes) - before))
         hash_array = np.array(hashes, dtype=np.int64)
+        del hashes
         order = np.argsort(hash_array, kind="stable")
-        return cls(hash_array[order], np.array(names, dtype=np.int32)[order])
+        hash_array = hash_array[order]
+        bits = max(16, (len(hash_array) * 16).bit_length())
+        return cls(
+            hashes=hash_array,
+            names=np.array(names, dtype=np.int32)[order],
+            bitmap=_bitmap(hash_array, bits),
+            shift=64 - bits,
+        )
 
-    def lookup(self, probes: Sequence[int], limits: Sequence[int]) -> list[list[int]]:
-        """The names under each probe; a probe with more names than its limit gives none."""
+    def lookup(self, probes: Sequence[int], limits: Sequence[int]) -> list[tuple[int, list[int]]]:
+        """(probe number, names) for each probe that found names, at most its limit."""
         wanted = np.fromiter(probes, dtype=np.int64, count=len(probes))
-        low = np.searchsorted(self.hashes, wanted, side="left")
-        high = np.searchsorted(self.hashes, wanted, side="right")
-        counts = (high - low).tolist()
-        lows = low.tolist()
-        result: list[list[int]] = []
-        for index, count in enumerate(counts):
-            if count == 0 or count > limits[index]:
-                result.append([])
-            else:
-                start = lows[index]
-                result.append(self.names[start : start + count].tolist())
+        positions = wanted.view(np.uint64) >> np.uint64(self.shift)
+        words = self.bitmap[positions >> np.uint64(6)]
+        maybe = np.flatnonzero((words >> (positions & np.uint64(63))) & np.uint64(1))
+        if not len(maybe):
+            return []
+        candidates = wanted[maybe]
+        low = np.searchsorted(self.hashes, candidates, side="left")
+        high = np.searchsorted(self.hashes, candidates, side="right")
+        result: list[tuple[int, list[int]]] = []
+        for number, start, stop in zip(maybe.tolist(), low.tolist(), high.tolist(), strict=True):
+            if start < stop <= start + limits[number]:
+                result.append((number, self.names[start:stop].tolist()))
         return result
 
     @property
     def nbytes(self) -> int:
-        return int(self.hashes.nbytes + self.names.nbytes)
+        return int(self.hashes.nbytes + self.names.nbytes + self.bitmap.nbytes)
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+
+def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.uint64]:
+    """One bit per possible top-`bits` prefix of a hash, set where some key has it. The
+    hashes are sorted, so equal prefixes are neighbours and one pass ORs them together."""
+    bitmap = np.zeros(max(1, (1 << bits) // 64), dtype=np.uint64)
+    if not len(sorted_hashes):
+        return bitmap
+    positions = sorted_hashes.view(np.uint64) >> np.uint64(64 - bits)
+    words = positions >> np.uint64(6)
+    values = np.uint64(1) << (positions & np.uint64(63))
+    starts = np.flatnonzero(np.diff(words, prepend=words[0] + np.uint64(1)))
+    bitmap[words[starts]] = np.bitwise_or.reduceat(values, starts)
+    return bitmap

@@ -70,7 +70,7 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     edits = OSA.distance(window.latin, name.latin, score_cutoff=budget)
     if edits > budget or edits == 0:
         return None
-    if len(name.latin) < config.substitution_from and _changes_a_letter(window.latin, name.latin):
+    if len(name.latin) < config.substitution_from and changes_a_letter(window.latin, name.latin):
         return None
     score = fuzz.ratio(window.latin, name.latin)
     plural = "s" if edits > 1 else ""
@@ -104,7 +104,8 @@ def _has_cjk(text: str) -> bool:
     return any("\u3040" <= c <= "\ufaff" for c in text)
 
 
-def _changes_a_letter(written: str, recorded: str) -> bool:
+def changes_a_letter(written: str, recorded: str) -> bool:
+    """Whether two keys differ by exactly one changed letter."""
     return len(written) == len(recorded) and Hamming.distance(written, recorded) == 1
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from riskd.domain import MatchMethod
+from riskd.text.vocabulary import common_words
 
 # Fixed scores of the key-equality methods; FUZZY and PHONETIC score by similarity.
 METHOD_SCORES: Mapping[MatchMethod, float] = MappingProxyType(
@@ -69,6 +70,9 @@ class MatchingConfig:
     list_from: Mapping[MatchMethod, float] = field(default_factory=lambda: dict(_LIST_FROM))
     risk_from: Mapping[MatchMethod, float] = field(default_factory=lambda: dict(_RISK_FROM))
     ordinary_words: frozenset[str] = ORDINARY_WORDS
+    # Words of everyday language are not typos: "nice" is not NIKE misspelt, "shoes" not a
+    # mark two letters away. Windows made only of such words are found by key equality only.
+    plain_words: frozenset[str] = field(default_factory=common_words)
     # Edit budget by the length of the mark's Latin key: NIKE (4) may differ by one edit
     # ("nke", "nikke"), ADIDAS (6) by one, REEBOK-like 7+ letter marks by two ("reebbokk").
     # Shorter marks (LV, 3M, BIC) are only found by key equality: any typo is another word.

@@ -6,11 +6,12 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from riskd.matching import build_matcher
 from riskd.register.model import Register
+from riskd.text.vocabulary import common_words
 
 from .factory import declaration, item, recordation
 
@@ -63,6 +64,7 @@ def typo(draw: st.DrawFn) -> tuple[str, str]:
 @given(typo())
 def test_a_mark_with_one_typo_is_still_listed(case: tuple[str, str]) -> None:
     mark, written = case
+    assume(written not in common_words())  # "aqua" is a word, not KAQUA misspelt
     assert _listed(written, mark), f"{written!r} lost {mark!r}"
 
 
