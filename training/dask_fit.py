@@ -18,6 +18,7 @@ from typing import Any
 import dask.array as da
 import lightgbm as lgb
 import numpy as np
+import numpy.typing as npt
 from distributed import Client, LocalCluster
 
 from training.dataset import TrainingTable
@@ -42,6 +43,16 @@ def _best_prefix(prepared: Prepared, booster: lgb.Booster, rounds: int) -> int:
     return best
 
 
+def _categorical_present(
+    matrix: npt.NDArray[np.float64], indices: list[int], chunk: int
+) -> list[int]:
+    """Categorical columns with a value in every partition. Distributed LightGBM fails on a
+    categorical column that is all missing in a partition; such a column is passed as
+    numeric instead (all missing either way, so the model is the same)."""
+    parts = [matrix[start : start + chunk] for start in range(0, len(matrix), chunk)]
+    return [i for i in indices if all(not np.isnan(part[:, i]).all() for part in parts)]
+
+
 def fit_dask(
     table: TrainingTable,
     config: FitConfig,
@@ -55,6 +66,7 @@ def fit_dask(
     matrix = prepared.encoder.encode_frame(train)
     labels = labels_of(train).astype(np.float64)
     chunk = max(1, -(-len(labels) // workers))
+    categorical = _categorical_present(matrix, prepared.categorical_indices, chunk)
     params: dict[str, Any] = {
         k: v
         for k, v in config.lightgbm_params().items()
@@ -63,18 +75,18 @@ def fit_dask(
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
     try:
         with Client(scheduler or cluster) as client:  # type: ignore[no-untyped-call]
             model = lgb.DaskLGBMClassifier(
-                client=client, n_estimators=config.max_rounds, num_threads=1, **params
+                client=client, n_estimators=config.max_rounds, **params
             )
             model.fit(
                 da.from_array(matrix, chunks=(chunk, matrix.shape[1])),  # type: ignore[no-untyped-call]
                 da.from_array(labels, chunks=(chunk,)),  # type: ignore[no-untyped-call]
                 feature_name=list(prepared.encoder.names),
-                categorical_feature=prepared.categorical_indices,
+                categorical_feature=categorical,
             )
             booster: lgb.Booster = model.booster_
     finally:
