@@ -56,7 +56,7 @@ class Entry:
 
 def normalise_mark(text: str) -> str:
     """Marks on lists compare with declared brands case- and space-insensitively."""
-    return " ".join(text.split()).casefold()
+    return " ".join(text.split()).lower()
 
 
 @dataclass(frozen=True, slots=True)
