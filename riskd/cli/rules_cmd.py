@@ -106,3 +106,92 @@ def test(directory: Path, today: str | None, fmt: str, verbose: bool) -> None:
     reporter.report(report)
     if not report.ok:
         sys.exit(1)
+
+
+@rules.command()
+@click.argument("directory", type=DIRECTORY)
+@click.option(
+    "--history",
+    "history_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="history of declarations with outcomes (Parquet or CSV, one row per item)",
+)
+@click.option(
+    "--baseline",
+    type=DIRECTORY,
+    help="the rule set in force, to report what the change catches and misses",
+)
+@click.option(
+    "--register",
+    "register_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="compute the match_* fields with the matcher over this register when the "
+    "history has no match columns (slow on large histories)",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("backtest.html"),
+    show_default=True,
+    help="where to write the report",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the figures as JSON",
+)
+@click.option("--today", help=TODAY_HELP)
+def backtest(
+    directory: Path,
+    history_path: Path,
+    baseline: Path | None,
+    register_path: Path | None,
+    html_path: Path,
+    json_path: Path | None,
+    today: str | None,
+) -> None:
+    """Replay a history through the rules of DIRECTORY: hits, precision, recall, overlap and
+    inspection load per office, as a terminal table and an HTML report with charts."""
+    from dataclasses import asdict
+
+    from tqdm import tqdm
+
+    from riskd.rules.backtest import MATCH_FIELDS, add_matches, fields_used, read_history
+    from riskd.rules.backtest import run_backtest as run
+    from riskd.rules.loader import compile_directory
+    from riskd.rules.report import html_report, print_report
+
+    day = _today(today)
+    candidate = compile_directory(directory, today=day)
+    base = compile_directory(baseline, today=day) if baseline else None
+    for compiled in (candidate, base):
+        if compiled is not None and not compiled.ok:
+            for problem in errors_of(compiled.problems):
+                click.secho(str(problem), fg="red", err=True)
+            raise click.ClickException(f"{compiled.path} does not compile")
+    stages = tqdm(total=5, desc="backtest", unit="step", file=sys.stderr, leave=False)
+
+    def progress(stage: str) -> None:
+        stages.set_postfix_str(stage)
+        if stage != "matching":
+            stages.update(1)
+
+    stages.set_postfix_str("reading history")
+    history = read_history(history_path)
+    stages.update(1)
+    rule_list = list(candidate.rules) + list(base.rules if base else [])
+    has_matches = {"best_match_score", "match_score"} & set(history.columns)
+    if register_path is not None and fields_used(rule_list) & MATCH_FIELDS and not has_matches:
+        n = history["declaration_id"].n_unique()
+        with tqdm(total=n, desc="matching", unit="decl", file=sys.stderr, leave=False) as bar:
+            history = add_matches(history, register_path, lambda _: bar.update(1))
+    result, _ = run(candidate, history, baseline=base, progress=progress)
+    stages.close()
+    print_report(result, sys.stdout)
+    html_path.write_text(html_report(result), encoding="utf-8")
+    click.echo(f"report: {html_path}")
+    if json_path is not None:
+        json_path.write_text(json.dumps(asdict(result), indent=2, default=str) + "\n")
