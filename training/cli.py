@@ -142,8 +142,15 @@ def dataset(
     help="Latest share of labelled declarations held out, without --valid-from.",
 )
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--learning-rate", type=float, default=0.05, show_default=True)
-@click.option("--num-leaves", type=int, default=31, show_default=True)
+@click.option("--learning-rate", type=float, default=0.1, show_default=True)
+@click.option("--num-leaves", type=int, default=15, show_default=True)
+@click.option(
+    "--max-depth",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Deeper trees explain (pred_contrib) more slowly at serving.",
+)
 @click.option("--max-rounds", type=int, default=1000, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
 @click.option("--dask", "use_dask", is_flag=True, help="Train with lightgbm.dask.")
@@ -160,6 +167,7 @@ def fit_cmd(
     seed: int,
     learning_rate: float,
     num_leaves: int,
+    max_depth: int,
     max_rounds: int,
     threads: int,
     use_dask: bool,
@@ -174,6 +182,7 @@ def fit_cmd(
         seed=seed,
         learning_rate=learning_rate,
         num_leaves=num_leaves,
+        max_depth=max_depth,
         max_rounds=max_rounds,
         num_threads=threads,
     )

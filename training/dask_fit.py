@@ -79,9 +79,7 @@ def fit_dask(
         )
     try:
         with Client(scheduler or cluster) as client:  # type: ignore[no-untyped-call]
-            model = lgb.DaskLGBMClassifier(
-                client=client, n_estimators=config.max_rounds, **params
-            )
+            model = lgb.DaskLGBMClassifier(client=client, n_estimators=config.max_rounds, **params)
             model.fit(
                 da.from_array(matrix, chunks=(chunk, matrix.shape[1])),  # type: ignore[no-untyped-call]
                 da.from_array(labels, chunks=(chunk,)),  # type: ignore[no-untyped-call]
