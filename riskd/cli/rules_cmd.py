@@ -195,3 +195,31 @@ def backtest(
     click.echo(f"report: {html_path}")
     if json_path is not None:
         json_path.write_text(json.dumps(asdict(result), indent=2, default=str) + "\n")
+
+
+@rules.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write to this file instead of standard output",
+)
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of rule, watchlist and policy files (docs/rules.schema.json)."""
+    from riskd.rules.schema import schema_text
+
+    if out is None:
+        click.echo(schema_text(), nl=False)
+    else:
+        out.write_text(schema_text(), encoding="utf-8")
+
+
+@rules.command()
+def fields() -> None:
+    """List the fields rule conditions may name, with their types and meaning."""
+    from riskd.rules.fields import FIELDS
+
+    for field in FIELDS.values():
+        values = f" ({', '.join(field.values)})" if field.values else ""
+        click.echo(
+            f"{field.name:38} {field.type.value:8} {field.level.value:12} {field.doc}{values}"
+        )

@@ -1,5 +1,21 @@
-"""The officers' rule sets: parse, check, compile, evaluate, test, backtest."""
+"""The officers' rule sets: parse, check, compile, evaluate, test, backtest.
 
+For the daemon: `load_rule_directory(path, today=...)` returns a `LoadedRules` (the prepared
+`RuleSet`, its `Policy` and the check's warnings) or raises `RuleSetRefused` (a
+`ReloadRefused`) listing every problem and failing test; `riskd.rules.watch` watches the
+directory for edits.
+"""
+
+from riskd.rules.errors import Problem, RuleSetRefused
+from riskd.rules.loader import LoadedRules, compile_directory, load_rule_directory
 from riskd.rules.ruleset import NO_RULES, RuleSet
 
-__all__ = ["NO_RULES", "RuleSet"]
+__all__ = [
+    "NO_RULES",
+    "LoadedRules",
+    "Problem",
+    "RuleSet",
+    "RuleSetRefused",
+    "compile_directory",
+    "load_rule_directory",
+]

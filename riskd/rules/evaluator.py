@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date
 
+import structlog
+
 from riskd.domain import Declaration, ItemAssessment, Match, RuleHit
 from riskd.features import Features
 from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, OnList, Op, Rule, walk
@@ -19,6 +21,7 @@ from riskd.rules.fields import FIELDS, ItemContext, Level, Reader, Value
 from riskd.rules.lists import WatchList
 
 Predicate = Callable[[ItemContext], bool]
+log = structlog.get_logger("riskd.rules")
 
 
 def reader_of(name: str) -> Reader:
@@ -186,8 +189,18 @@ class CompiledRules:
     ) -> tuple[RuleHit, ...]:
         contexts = item_contexts(declaration, items, features, self.rates_to_usd)
         on = declared_on(declaration)
-        hits = (r.hit(contexts, on) for r in self.rules)
-        return tuple(h for h in hits if h is not None)
+        hits = tuple(h for h in (r.hit(contexts, on) for r in self.rules) if h is not None)
+        for hit in hits:
+            if hit.shadow:
+                # on trial: logged for evaluation, ignored by the policy
+                log.info(
+                    "shadow rule hit",
+                    rule_id=hit.rule_id,
+                    rule_version=hit.version,
+                    declaration_id=declaration.declaration_id,
+                    rules=self.version,
+                )
+        return hits
 
 
 def compile_rules(

@@ -1,0 +1,30 @@
+"""CI keeps the shipped rule set green: it checks clean and every rule's tests pass."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from riskd.cli.main import cli
+from riskd.rules import load_rule_directory
+
+HERE = Path(__file__).parent
+
+
+def test_the_shipped_rule_set_checks_without_errors_or_warnings() -> None:
+    result = CliRunner().invoke(cli, ["rules", "check", "--strict", str(HERE)])
+    assert result.exit_code == 0, result.output
+
+
+def test_every_shipped_rule_has_tests_and_they_pass() -> None:
+    result = CliRunner().invoke(cli, ["rules", "test", str(HERE)])
+    assert result.exit_code == 0, result.output
+    assert "have no test" not in result.output
+
+
+def test_the_daemon_accepts_the_shipped_rule_set() -> None:
+    loaded = load_rule_directory(HERE, today=date.today())
+    assert len(loaded.ruleset) >= 20
+    assert loaded.policy.random_rate > 0
