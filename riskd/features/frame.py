@@ -271,19 +271,19 @@ def history_features(
         .with_row_index("_row")
         .with_columns(pl.col("infringing").alias("_label"), pl.lit("all").alias("_overall"))
     )
-    items = items.join(declarations.select("declaration_id", "_row"), on="declaration_id")
+    # items in declaration order, each knowing its declaration's row
     items = (
-        items.drop("_row")
+        items.join(
+            declarations.select("declaration_id", pl.col("_row").alias("_drow")),
+            on="declaration_id",
+        )
+        .sort("_drow", "line_no")
         .with_row_index("_row")
-        .with_columns(pl.col("declaration_id").alias("_declaration"))
     )
 
     overall = _profile_counts(declarations, ["_overall"], unit_values=False)
     prior_decl = overall.select(prior_rate(pl.col("seizures"), pl.col("inspections"))).to_series()
-    item_decl_row = items.join(
-        declarations.select("declaration_id", pl.col("_row").alias("_drow")), on="declaration_id"
-    ).sort("_row")["_drow"]
-    prior_item = prior_decl.gather(item_decl_row)
+    prior_item = prior_decl.gather(items["_drow"])
 
     columns: list[pl.Series] = []
     item_columns: list[pl.Series] = []
@@ -307,7 +307,7 @@ def history_features(
                     .to_series()
                 )
 
-    per_item = items.sort("_row").select("declaration_id").with_columns(item_columns)
+    per_item = items.select("declaration_id").with_columns(item_columns)
     if unit_gap is not None:
         per_item = per_item.with_columns(unit_gap)
     item_agg = per_item.group_by("declaration_id").agg(

@@ -26,7 +26,7 @@ from typing import Literal, Protocol, TypeVar
 
 import polars as pl
 
-from riskd.domain import Declaration, Item
+from riskd.domain import Declaration, Item, Party
 
 Level = Literal["declaration", "item"]
 
@@ -148,8 +148,8 @@ def make_key(parts: Sequence[str | None]) -> str | None:
 def declaration_fields(declaration: Declaration) -> dict[str, str | None]:
     """The declaration-level key fields, named as in the history table."""
 
-    def party_id(party: object) -> str | None:
-        return getattr(party, "id", None)
+    def party_id(party: Party | None) -> str | None:
+        return party.id if party is not None else None
 
     return {
         "declarant_id": party_id(declaration.declarant),
