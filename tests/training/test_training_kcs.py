@@ -40,7 +40,8 @@ def test_mapping_reads_the_files_as_they_are() -> None:
 def test_trained_on_2020_it_selects_well_in_2021(tmp_path: Path) -> None:
     mapping = load_mapping(MAPPING)
     train = build_mapped_table(mapping, TRAIN)
-    fit(train, FitConfig(max_rounds=80, learning_rate=0.1, num_threads=2), progress=False).save(tmp_path, "kcs")
+    config = FitConfig(max_rounds=80, num_threads=2)
+    fit(train, config, progress=False).save(tmp_path, "kcs")
     later = build_mapped_table(mapping, LATER, [TRAIN])
     result = evaluate(load_model_dir(tmp_path / "kcs", for_serving=False), later)
     precision = result.candidate.metrics.precision_at
