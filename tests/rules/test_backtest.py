@@ -1,0 +1,182 @@
+"""Backtests over a small history whose figures are counted by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from riskd.cli.main import cli
+from riskd.rules.backtest import read_history, run_backtest
+from riskd.rules.loader import compile_directory
+from tests.rules.factory import TODAY, write_dir
+
+POLICY = """
+policy:
+  lanes: {blue: 0.3, yellow: 0.5, red: 0.7}
+  random_selection: {rate: 0.01}
+  capacity: {default: 0.5, offices: {"A": 0.2}}
+"""
+RULES = """
+rules:
+  - id: POST
+    title: anything by post
+    owner: me
+    severity: LOW
+    score: 0.6
+    when: {field: transport_mode, eq: POSTAL}
+  - id: SHOES
+    title: shoes
+    owner: me
+    severity: HIGH
+    action: PHYSICAL_INSPECTION
+    when: {field: hs_chapter, eq: "64"}
+  - id: TRIAL
+    title: on trial
+    owner: me
+    severity: LOW
+    action: DETAIN
+    shadow: true
+    when: {field: quantity, gt: 100}
+"""
+BASELINE = RULES.split("  - id: SHOES")[0]
+
+# declaration: office, mode, hs codes of its items, quantity, inspected, infringing
+HISTORY = [
+    ("D1", "A", "POSTAL", ["64041100"], 1.0, True, True),
+    ("D2", "A", "POSTAL", ["61091000"], 1.0, True, False),
+    ("D3", "A", "SEA", ["64039900", "42022100"], 500.0, True, True),
+    ("D4", "A", "SEA", ["42022100"], 1.0, False, None),
+    ("D5", "B", "SEA", ["85171300"], 1.0, True, True),
+    ("D6", "B", "POSTAL", ["64041100", "64041100"], 1.0, False, None),
+]
+
+
+def history() -> pl.DataFrame:
+    rows = []
+    for n, (did, office, mode, codes, quantity, inspected, infringing) in enumerate(HISTORY):
+        for line, code in enumerate(codes, 1):
+            rows.append(
+                {
+                    "declaration_id": did,
+                    "declared_at": datetime(2026, 1, 1 + n, tzinfo=UTC),
+                    "customs_office": office,
+                    "transport_mode": mode,
+                    "direction": "IMPORT",
+                    "procedure": "STANDARD",
+                    "line_no": line,
+                    "hs_code": code,
+                    "description": "x",
+                    "quantity": quantity,
+                    "value_amount": 10.0,
+                    "value_currency": "USD",
+                    "inspected": inspected,
+                    "infringing": infringing,
+                    "random_selection": did == "D5",
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def directory(tmp_path: Path, rules: str = RULES, name: str = "rules") -> object:
+    path = write_dir(tmp_path / name, {"policy.yaml": POLICY, "rules.yaml": rules})
+    compiled = compile_directory(path, today=TODAY)
+    assert compiled.ok, compiled.problems
+    return compiled
+
+
+def test_per_rule_figures(tmp_path: Path) -> None:
+    result, hits = run_backtest(directory(tmp_path), history())  # type: ignore[arg-type]
+    assert (result.declarations, result.inspected, result.seizures, result.random_inspected) == (
+        6,
+        4,
+        3,
+        1,
+    )
+    stats = {s.rule_id: s for s in result.rules}
+    post, shoes, trial = stats["POST"], stats["SHOES"], stats["TRIAL"]
+    # POST hits D1, D2, D6; inspected D1, D2; seized D1
+    assert (post.hits, post.inspected_hits, post.seizures) == (3, 2, 1)
+    assert post.hit_rate == pytest.approx(3 / 6)
+    assert post.precision == pytest.approx(1 / 2) and post.recall == pytest.approx(1 / 3)
+    # SHOES hits D1, D3, D6; inspected D1, D3; both seized
+    assert (shoes.hits, shoes.precision) == (3, 1.0) and shoes.recall == pytest.approx(2 / 3)
+    # POST and SHOES share D1 and D6; D2 only POST; D3 is hit by SHOES and TRIAL
+    assert post.unique_hits == 1 and shoes.unique_hits == 0
+    assert post.max_overlap_rule == "SHOES" and post.max_overlap == pytest.approx(2 / 3)
+    assert trial.shadow and trial.hits == 1 and trial.precision == 1.0
+    assert hits.height == 6
+
+
+def test_office_load_counts_what_rules_alone_inspect(tmp_path: Path) -> None:
+    result, _ = run_backtest(directory(tmp_path), history())  # type: ignore[arg-type]
+    offices = {o.office: o for o in result.offices}
+    # A: D1 (shoes), D3 (shoes; the DETAIN trial is shadow) inspected; D2 POST -> yellow only
+    a, b = offices["A"], offices["B"]
+    assert (a.declarations, a.flagged, a.inspections) == (4, 3, 2)
+    assert a.inspection_rate == 0.5 and a.capacity == 0.2 and a.over_capacity
+    assert (b.declarations, b.flagged, b.inspections) == (2, 1, 1) and not b.over_capacity
+
+
+def test_the_baseline_comparison(tmp_path: Path) -> None:
+    candidate = directory(tmp_path)
+    baseline = directory(tmp_path, BASELINE, "baseline")
+    result, _ = run_backtest(candidate, history(), baseline=baseline)  # type: ignore[arg-type]
+    c = result.comparison
+    assert c is not None
+    # baseline flags D1, D2, D6 (POST); the candidate adds D3 (SHOES), a seizure
+    assert (c.flagged_baseline, c.flagged_candidate) == (3, 4)
+    assert (c.flagged_only_by_candidate, c.flagged_only_by_baseline) == (1, 0)
+    assert (c.seizures_caught_only_by_candidate, c.seizures_caught_only_by_baseline) == (1, 0)
+    assert c.rules_added == ("SHOES", "TRIAL") and c.rules_removed == () == c.rules_changed
+
+
+def test_conditions_on_absent_match_columns_are_noted(tmp_path: Path) -> None:
+    text = (
+        RULES
+        + """
+  - id: MATCHED
+    title: m
+    owner: me
+    severity: LOW
+    score: 0.5
+    when: {match: {min_score: 80}}
+"""
+    )
+    result, _ = run_backtest(directory(tmp_path, text), history())  # type: ignore[arg-type]
+    assert any("match_score" in note for note in result.notes)
+    assert {s.rule_id: s.hits for s in result.rules}["MATCHED"] == 0
+
+
+def test_the_command_writes_a_self_contained_report(tmp_path: Path) -> None:
+    history().write_csv(tmp_path / "history.csv")
+    assert read_history(tmp_path / "history.csv").height == 8
+    directory(tmp_path)
+    directory(tmp_path, BASELINE, "baseline")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "rules",
+            "backtest",
+            str(tmp_path / "rules"),
+            "--history",
+            str(tmp_path / "history.csv"),
+            "--baseline",
+            str(tmp_path / "baseline"),
+            "--html",
+            str(out),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--today",
+            TODAY.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "POST" in result.output and "over capacity" in result.output
+    page = out.read_text()
+    assert "<script src=" not in page and "Plotly.newPlot" in page
+    assert "Against the baseline" in page
