@@ -26,7 +26,7 @@ WHY_NOT = {
     NoRiskReason.INACTIVE: "recordation not in force on the declaration date",
     NoRiskReason.AUTHORISED_PARTY: "a party on the declaration is authorised by the holder",
     NoRiskReason.OUTSIDE_CLASSES: "goods outside the mark's protected classes",
-    NoRiskReason.LOW_SCORE: "similarity below the risk threshold",
+    NoRiskReason.LOW_SCORE: "similarity below the risk threshold (or more than one typo)",
     NoRiskReason.WEAK_EVIDENCE: (
         "ordinary-word mark without strong evidence (brand field, exact form)"
     ),
@@ -52,6 +52,8 @@ def no_risk_reason(
     if not recordation.covers_goods(hs_code):
         return NoRiskReason.OUTSIDE_CLASSES
     if evidence.score < config.risk_from.get(evidence.method, 101.0):
+        return NoRiskReason.LOW_SCORE
+    if evidence.edits > config.risk_edits:
         return NoRiskReason.LOW_SCORE
     if ordinary_word and (field not in BRAND_FIELDS or evidence.method not in STRONG_METHODS):
         return NoRiskReason.WEAK_EVIDENCE

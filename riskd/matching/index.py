@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from riskd.matching.keys import Keys
+from riskd.matching.keys import Keys, count_units
 
 # Salts of the kinds of key (plain ints: the probe loop is the matcher's hottest code).
 # They flip high bits, which the bitmap of the key table is indexed by.
@@ -36,6 +36,12 @@ DELETION = 0x27D4EB2F << 31
 def probes(kind: int, keys: Iterable[str]) -> list[int]:
     """The table entries of keys of a kind."""
     return [hash(key) ^ kind for key in keys]
+
+
+def deletion_kind(units: int) -> int:
+    """Deletion keys are salted by the word count of the name, so that a two-word window
+    ("beer in") is never read as a typo of a one-word mark (BERIN)."""
+    return DELETION ^ (units * 0x9E3779B1)
 
 
 def deletions(word: str, depth: int) -> set[str]:
@@ -69,7 +75,7 @@ class NameTable:
             skeleton=self.skeleton[name],
             latin=self.latin[name],
             sound=self.sound[name],
-            tokens=spaced.count(" ") + 1,
+            units=count_units(spaced.split(" ")),
         )
 
     def __len__(self) -> int:
@@ -78,61 +84,68 @@ class NameTable:
 
 @dataclass(frozen=True, slots=True)
 class KeyTable:
-    """Sorted key hashes and the name of each; one lookup answers all probes of an item.
+    """Distinct key hashes (sorted), each with the run of names that carry it; one lookup
+    answers all probes of an item.
 
     Most probes (deletions of a declared word) match nothing. A bitmap of the hashes, about
     16 bits per key, turns nearly all of those away with one memory access each, so that
     the binary search only runs for the few probes that may be present."""
 
-    hashes: npt.NDArray[np.int64]
+    keys: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int32]  # names of keys[i] are names[starts[i]:starts[i + 1]]
     names: npt.NDArray[np.int32]
     bitmap: npt.NDArray[np.uint64]
     shift: int  # a hash's bit in the bitmap is its top (64 - shift) bits
 
     @classmethod
-    def build(cls, entries: Iterable[tuple[Iterable[int], int]]) -> KeyTable:
-        """From (probes of a name, name) pairs."""
-        hashes = array("q")
-        names = array("i")
-        for keyed, name in entries:
-            before = len(hashes)
-            hashes.extend(keyed)
-            names.extend([name] * (len(hashes) - before))
-        hash_array = np.array(hashes, dtype=np.int64)
-        del hashes
-        order = np.argsort(hash_array, kind="stable")
-        hash_array = hash_array[order]
-        bits = max(16, (len(hash_array) * 16).bit_length())
-        return cls(
-            hashes=hash_array,
-            names=np.array(names, dtype=np.int32)[order],
-            bitmap=_bitmap(hash_array, bits),
-            shift=64 - bits,
-        )
+    def build(cls, hashes: array[int], names: array[int]) -> KeyTable:
+        """From parallel arrays of key hashes and the name each key belongs to. Both arrays
+        are emptied on the way, to keep the peak memory of a large build down."""
+        order = np.argsort(np.frombuffer(hashes, dtype=np.int64), kind="stable")
+        sorted_hashes = np.frombuffer(hashes, dtype=np.int64)[order]
+        del hashes[:]
+        sorted_names = np.frombuffer(names, dtype=np.int32)[order]
+        del names[:], order
+        first = np.flatnonzero(np.diff(sorted_hashes, prepend=np.int64(0)) != 0)
+        if len(sorted_hashes) and (len(first) == 0 or first[0] != 0):
+            first = np.concatenate(([0], first))
+        keys = sorted_hashes[first]
+        del sorted_hashes
+        starts = np.append(first, len(sorted_names)).astype(np.int32)
+        bits = max(16, (len(keys) * 16).bit_length())
+        return cls(keys, starts, sorted_names, _bitmap(keys, bits), 64 - bits)
 
     def lookup(self, probes: Sequence[int], limits: Sequence[int]) -> list[tuple[int, list[int]]]:
         """(probe number, names) for each probe that found names, at most its limit."""
-        wanted = np.fromiter(probes, dtype=np.int64, count=len(probes))
+        wanted = np.array(probes, dtype=np.int64)
         positions = wanted.view(np.uint64) >> np.uint64(self.shift)
         words = self.bitmap[positions >> np.uint64(6)]
         maybe = np.flatnonzero((words >> (positions & np.uint64(63))) & np.uint64(1))
-        if not len(maybe):
+        if not len(maybe) or not len(self.keys):
             return []
         candidates = wanted[maybe]
-        low = np.searchsorted(self.hashes, candidates, side="left")
-        high = np.searchsorted(self.hashes, candidates, side="right")
+        at = np.minimum(np.searchsorted(self.keys, candidates), len(self.keys) - 1)
+        present = self.keys[at] == candidates
+        if not present.any():
+            return []
+        at = at[present]
         result: list[tuple[int, list[int]]] = []
-        for number, start, stop in zip(maybe.tolist(), low.tolist(), high.tolist(), strict=True):
-            if start < stop <= start + limits[number]:
+        for number, start, stop in zip(
+            maybe[present].tolist(),
+            self.starts[at].tolist(),
+            self.starts[at + 1].tolist(),
+            strict=True,
+        ):
+            if stop - start <= limits[number]:
                 result.append((number, self.names[start:stop].tolist()))
         return result
 
     @property
     def nbytes(self) -> int:
-        return int(self.hashes.nbytes + self.names.nbytes + self.bitmap.nbytes)
+        return int(self.keys.nbytes + self.starts.nbytes + self.names.nbytes + self.bitmap.nbytes)
 
     def __len__(self) -> int:
-        return len(self.hashes)
+        return len(self.names)
 
 
 def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.uint64]:

@@ -8,7 +8,7 @@ joined back together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from riskd.text import Analysed, phonetic_key
@@ -24,13 +24,23 @@ class Keys:
     skeleton: str  # confusable skeleton, own script
     latin: str  # ASCII skeleton after transliteration: what FUZZY compares
     sound: str  # metaphone key of the Latin spelling ("" where not computed)
-    tokens: int
+    units: int  # words, a run of one- and two-letter fragments counting once (see spans)
+    plain: bool = False  # made only of words of everyday language
     start: int = 0
     end: int = 0
 
 
-def join(analysed: Analysed, first: int, stop: int, *, with_sound: bool) -> Keys:
-    """Keys of the tokens first..stop-1 of an analysed text, joined."""
+def join(
+    analysed: Analysed,
+    first: int,
+    stop: int,
+    *,
+    with_sound: bool,
+    reading: bool = False,
+    plain: bool = False,
+) -> Keys:
+    """Keys of the tokens first..stop-1 of an analysed text, joined; with `reading`, the
+    Latin key is the transliteration rather than the look-alike skeleton."""
     tokens = analysed.tokens[first:stop]
     start, end = tokens[0].start, tokens[-1].end
     folded = [t.folded for t in tokens]
@@ -40,9 +50,10 @@ def join(analysed: Analysed, first: int, stop: int, *, with_sound: bool) -> Keys
         spaced=" ".join(folded),
         compact="".join(folded),
         skeleton="".join(t.skeleton for t in tokens),
-        latin="".join(t.latin for t in tokens),
+        latin="".join(t.reading if reading else t.latin for t in tokens),
         sound=sound,
-        tokens=len(tokens),
+        units=count_units(folded),
+        plain=plain,
         start=start,
         end=end,
     )
@@ -55,10 +66,17 @@ def name_keys(analysed: Analysed) -> Keys | None:
     return join(analysed, 0, len(analysed.tokens), with_sound=True)
 
 
+def count_units(folded: Sequence[str]) -> int:
+    """Words of a run of tokens, a run of fragments of one or two letters counting once."""
+    return sum(
+        1 for i, token in enumerate(folded) if not (i and len(token) <= 2 >= len(folded[i - 1]))
+    )
+
+
 def spans(analysed: Analysed, max_units: int, max_chars: int) -> Iterator[tuple[int, int, int]]:
     """Token ranges (first, stop, units) of every window of up to max_units units and up to
-    max_chars letters. A unit is a token, or a run of single letters: a mark spelled out as
-    "N I K E" or "b o r d r a talmi" counts as one word, as it was recorded."""
+    max_chars letters. A unit is a token, or a run of fragments of one or two letters: a
+    mark broken up as "N I K E" or "b or d ra talmi" counts as one word, as it was recorded."""
     tokens = analysed.tokens
     for first in range(len(tokens)):
         length = 0
@@ -68,7 +86,7 @@ def spans(analysed: Analysed, max_units: int, max_chars: int) -> Iterator[tuple[
             length += len(token)
             if length > max_chars:
                 break
-            if not (stop - 1 > first and len(token) == 1 == len(tokens[stop - 2].folded)):
+            if not (stop - 1 > first and len(token) <= 2 >= len(tokens[stop - 2].folded)):
                 units += 1
             if units > max_units:
                 break

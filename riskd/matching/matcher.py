@@ -23,11 +23,11 @@ from riskd.domain import Declaration, Item, Match, MatchMethod, NoRiskReason
 from riskd.matching.context import WHY_NOT, no_risk_reason
 from riskd.matching.index import (
     COMPACT,
-    DELETION,
     LATIN,
     SOUND,
     KeyTable,
     NameTable,
+    deletion_kind,
     deletions,
     probes,
 )
@@ -36,6 +36,7 @@ from riskd.matching.methods import METHODS, Evidence, changes_a_letter, fuzzy_bu
 from riskd.matching.tuning import MatchingConfig
 from riskd.register.model import Recordation, Register
 from riskd.text import Analysed, KeyedToken, analyse, phonetic_key
+from riskd.text.normalize import is_cjk
 
 ITEM_FIELDS = ("brand", "model", "description")
 _FIELD_WEIGHT = {"brand": 2, "model": 1, "description": 0}
@@ -51,34 +52,73 @@ _UNLIMITED = 1 << 30
 _EXACT_LIMITS = (_UNLIMITED, _UNLIMITED)
 
 
-def _plain(tokens: Sequence[KeyedToken], config: MatchingConfig) -> bool:
-    """Words of everyday language, or mostly digits ("100ml"): not typos of a mark."""
-    if all(t.folded in config.plain_words for t in tokens):
+def _plain(tokens: Sequence[KeyedToken], units: int, config: MatchingConfig) -> bool:
+    """A word of everyday language, Chinese characters (whose typos are not letters), or
+    quantities ("100ml"): not typos of a mark. Several words may be a misspelt title
+    ("th tiger kingdom"), so only a window of one word is plain for being a common word."""
+    if units == 1 and all(t.folded in config.plain_words or _numeric(t.folded) for t in tokens):
         return True
-    digits = sum(c.isdigit() for t in tokens for c in t.folded)
-    return digits * 2 > sum(len(t.folded) for t in tokens)
+    return any(is_cjk(t.folded) for t in tokens) or all(_numeric(t.folded) for t in tokens)
+
+
+def _numeric(token: str) -> bool:
+    """Mostly digits: a quantity or a size ("100ml", "42"), not a word."""
+    return sum(c.isdigit() for c in token) * 2 > len(token)
 
 
 class _Window:
     """Tokens first..stop-1 of an item field, with the keys its probes were made of; the full
     Keys are joined only for a window that found a candidate, and only once."""
 
-    __slots__ = ("_keys", "analysed", "field", "first", "latin", "sound", "stop")
+    __slots__ = (
+        "_keys",
+        "analysed",
+        "field",
+        "first",
+        "latin",
+        "plain",
+        "reading",
+        "sound",
+        "stop",
+    )
 
     def __init__(
-        self, field_name: str, analysed: Analysed, first: int, stop: int, latin: str
+        self,
+        field_name: str,
+        analysed: Analysed,
+        first: int,
+        stop: int,
+        latin: str,
+        reading: bool = False,
     ) -> None:
         self.field = field_name
         self.analysed = analysed
         self.first = first
         self.stop = stop
         self.latin = latin
+        self.reading = reading  # the Latin key is the transliteration, not the skeleton
+        self.plain = False
         self.sound = ""
         self._keys: Keys | None = None
 
+    def within(self, other: _Window) -> bool:
+        """Whether this window lies inside another of the same field."""
+        return (
+            self.analysed is other.analysed
+            and other.first <= self.first
+            and self.stop <= other.stop
+        )
+
     def keys(self) -> Keys:
         if self._keys is None:
-            self._keys = join(self.analysed, self.first, self.stop, with_sound=True)
+            self._keys = join(
+                self.analysed,
+                self.first,
+                self.stop,
+                with_sound=True,
+                reading=self.reading,
+                plain=self.plain,
+            )
         return self._keys
 
 
@@ -111,15 +151,15 @@ class Matcher:
         on = declaration.declared_at.date()
         party_ids = declaration.party_ids()
         seen: set[tuple[int, int]] = set()
-        named: set[int] = set()  # windows that are a recorded name: not read as typos
+        named: list[_Window] = []  # windows that are a recorded name: not read as typos
         best: dict[int, _Found] = {}
         hits = self.table.lookup(probes, limits)
         hits.sort(key=lambda hit: kinds[hit[0]])  # key equality first
         for number, names in hits:
             index, kind = owners[number], kinds[number]
-            if kind != _EQUAL and index in named:
-                continue
             window = windows[index]
+            if kind != _EQUAL and any(window.within(other) for other in named):
+                continue
             for name in names:
                 if (index, name) in seen or not self._worth_comparing(kind, window, name):
                     continue
@@ -128,7 +168,7 @@ class Matcher:
                 if found is None:
                     continue
                 if kind == _EQUAL:
-                    named.add(index)
+                    named.append(window)
                 current = best.get(found.owner)
                 if current is None or found.rank > current.rank:
                     best[found.owner] = found
@@ -162,7 +202,6 @@ class Matcher:
     ) -> tuple[list[_Window], list[int], list[int], list[int], list[int]]:
         """Every window of every field, and the index keys each one looks up. Keys of a
         window are joined incrementally from the window one token shorter."""
-        config = self.config
         windows: list[_Window] = []
         wanted: list[int] = []
         limits: list[int] = []
@@ -176,35 +215,49 @@ class Matcher:
             tokens = analysed.tokens
             for first, stop, units in spans(analysed, self.max_tokens, self.max_chars):
                 if stop == first + 1:
-                    compact, latin = tokens[first].folded, tokens[first].latin
+                    compact = tokens[first].folded
+                    latin, reading = tokens[first].latin, tokens[first].reading
                 else:
                     compact += tokens[stop - 1].folded
                     latin += tokens[stop - 1].latin
-                index = len(windows)
-                window = _Window(field_name, analysed, first, stop, latin)
-                windows.append(window)
-                wanted += (hash(compact) ^ COMPACT, hash(latin) ^ LATIN)
-                limits += _EXACT_LIMITS
-                owners += (index, index)
-                kinds += (_EQUAL, _EQUAL)
-                length = len(latin)
-                if not self._could_be_a_typo(units, length) or _plain(tokens[first:stop], config):
-                    continue
-                window.sound = phonetic_key("".join(t.spelling for t in tokens[first:stop]))
-                if window.sound:
-                    wanted.append(hash(window.sound) ^ SOUND)
-                    limits.append(config.max_phonetic_postings)
-                    owners.append(index)
-                    kinds.append(_SOUND)
-                # Two deletions on this side are only needed to meet a name of two-edit
-                # length that is no longer than the window (two letters changed or added).
-                two = config.two_edits_from <= length <= config.two_edit_window
-                variants = probes(DELETION, deletions(latin, 2 if two else 1))
-                wanted += variants
-                limits += [config.max_deletion_postings] * len(variants)
-                owners += [index] * len(variants)
-                kinds += [_DELETION] * len(variants)
+                    reading += tokens[stop - 1].reading
+                wanted.append(hash(compact) ^ COMPACT)
+                limits.append(_UNLIMITED)
+                owners.append(len(windows))
+                kinds.append(_EQUAL)
+                readings = (latin,) if reading == latin else (latin, reading)
+                for number, key in enumerate(readings):
+                    window = _Window(field_name, analysed, first, stop, key, number == 1)
+                    probed = self._latin_probes(window, len(windows), units, tokens)
+                    for table, add in zip((wanted, limits, owners, kinds), probed, strict=True):
+                        table += add
+                    windows.append(window)
         return windows, wanted, limits, owners, kinds
+
+    def _latin_probes(
+        self, window: _Window, index: int, units: int, tokens: Sequence[KeyedToken]
+    ) -> tuple[list[int], list[int], list[int], list[int]]:
+        """The probes (hashes, limits, window, kind) of a window's Latin key, and of its
+        sound and deletions where the window may be a typo of a mark."""
+        config = self.config
+        latin = window.latin
+        wanted, limits, kinds = [hash(latin) ^ LATIN], [_UNLIMITED], [_EQUAL]
+        span = tokens[window.first : window.stop]
+        window.plain = all(t.folded in config.plain_words for t in span)
+        if self._could_be_a_typo(units, len(latin)) and not _plain(span, units, config):
+            window.sound = phonetic_key("".join(t.spelling for t in span))
+            if window.sound:
+                wanted.append(hash(window.sound) ^ SOUND)
+                limits.append(config.max_phonetic_postings)
+                kinds.append(_SOUND)
+            # Two deletions on this side are only needed to meet a name of two-edit length
+            # that is no longer than the window (two letters changed or added).
+            two = config.two_edits_from <= len(latin) <= config.two_edit_window
+            variants = probes(deletion_kind(units), deletions(latin, 2 if two else 1))
+            wanted += variants
+            limits += [config.max_deletion_postings] * len(variants)
+            kinds += [_DELETION] * len(variants)
+        return wanted, limits, [index] * len(wanted), kinds
 
     def _could_be_a_typo(self, units: int, length: int) -> bool:
         """Whether some name of that many words is within two letters of that length."""
@@ -296,7 +349,8 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     latin: list[str] = []
     sound: list[str] = []
     budgets: list[int] = []
-    entries: list[tuple[list[int], int]] = []
+    hashes = array("q")  # streamed: a million names make some fifty million keys
+    key_names = array("i")
     max_chars = 0
     fuzzy_lengths: dict[int, tuple[int, int]] = {}
     for position, recordation in enumerate(register.recordations):
@@ -318,10 +372,11 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
             budget = fuzzy_budget(keys, config)
             budgets.append(budget)
             if budget:
-                low, high = fuzzy_lengths.get(keys.tokens, (len(keys.latin), len(keys.latin)))
-                fuzzy_lengths[keys.tokens] = (min(low, len(keys.latin)), max(high, len(keys.latin)))
-                keyed += probes(DELETION, deletions(keys.latin, budget))
-            entries.append((keyed, number))
+                low, high = fuzzy_lengths.get(keys.units, (len(keys.latin), len(keys.latin)))
+                fuzzy_lengths[keys.units] = (min(low, len(keys.latin)), max(high, len(keys.latin)))
+                keyed += probes(deletion_kind(keys.units), deletions(keys.latin, budget))
+            hashes.extend(keyed)
+            key_names.extend([number] * len(keyed))
     names = NameTable(
         owner=np.array(owner, dtype=np.int32),
         text=text,
@@ -335,7 +390,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         register_version=register.version,
         recordations=register.recordations,
         names=names,
-        table=KeyTable.build(entries),
+        table=KeyTable.build(hashes, key_names),
         config=config,
         max_tokens=config.max_window_tokens,
         max_chars=max_chars + 2,

@@ -25,6 +25,7 @@ class Evidence:
     method: MatchMethod
     score: float
     detail: str
+    edits: int = 0  # letters a typo differs by
 
 
 Method = Callable[[Keys, Keys, MatchingConfig], Evidence | None]
@@ -54,8 +55,10 @@ def skeleton(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | Non
 
 
 def transliteration(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
-    """The name in another script or its romanisation: 耐克 or "naike" for alias 耐克."""
-    if window.latin != name.latin:
+    """The name in another script or its romanisation: 耐克 or "naike" for alias 耐克.
+    Chinese text meets a name only in the same characters: 颗粒 is not 科利 nor "keli",
+    though all read "keli", and 旅 (read "lv") is not LV."""
+    if window.latin != name.latin or _has_cjk(window.compact):
         return None
     detail = f"matched {name.text} by transliteration ({name.latin!r}) in {window.text!r}"
     return _fixed(MatchMethod.TRANSLITERATION, detail)
@@ -65,7 +68,13 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     """A typo within the mark's edit budget: a letter swapped, dropped, doubled or changed
     ("nke", "nikke", "adidsa"); short marks do not take a changed letter ("nice" ≠ NIKE)."""
     budget = fuzzy_budget(name, config)
-    if budget == 0 or abs(len(window.latin) - len(name.latin)) > budget:
+    if window.plain:  # common words only: one typo at most ("glass food" is not GLASS MOON)
+        budget = min(budget, 1)
+    if budget == 0 or window.units != name.units:
+        return None
+    if abs(len(window.latin) - len(name.latin)) > budget:
+        return None
+    if _digits(window.compact) != _digits(name.compact):  # XPS 15 is not a typo of XPS 13
         return None
     edits = OSA.distance(window.latin, name.latin, score_cutoff=budget)
     if edits > budget or edits == 0:
@@ -75,12 +84,16 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     score = fuzz.ratio(window.latin, name.latin)
     plural = "s" if edits > 1 else ""
     detail = f"matched {name.text} with {edits} typo{plural} in {window.text!r}"
-    return Evidence(MatchMethod.FUZZY, round(score, 1), detail)
+    return Evidence(MatchMethod.FUZZY, round(score, 1), detail, edits)
 
 
 def phonetic(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     """Sounds alike: the same metaphone key and a similar spelling ("naikee" for NIKE)."""
-    if not window.sound or window.sound != name.sound or _has_digits(name.compact):
+    if not window.sound or window.sound != name.sound or window.units != name.units:
+        return None
+    if _has_digits(name.compact):
+        return None
+    if _has_cjk(window.compact):  # Chinese homophones are other words (颗粒 is not 科利)
         return None
     score = fuzz.ratio(window.latin, name.latin)
     detail = f"matched {name.text} by sound ({name.sound}) in {window.text!r}"
@@ -88,16 +101,19 @@ def phonetic(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | Non
 
 
 def fuzzy_budget(name: Keys, config: MatchingConfig) -> int:
-    """Edits a name may differ by. Names with digits are model numbers: XPS 15 and XPS 13 are
-    two products, so they are found only by key equality; so are names in Chinese or Japanese
-    characters, whose typos are other characters, not other letters."""
-    if _has_digits(name.compact) or _has_cjk(name.compact):
+    """Edits a name may differ by (none for names in Chinese or Japanese characters, whose
+    typos are other characters, not other letters)."""
+    if _has_cjk(name.compact):
         return 0
     return config.edit_budget(len(name.latin))
 
 
 def _has_digits(text: str) -> bool:
     return any(c.isdigit() for c in text)
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def _has_cjk(text: str) -> bool:

@@ -30,8 +30,8 @@ _LIST_FROM = {
     MatchMethod.COMPACT: 90.0,
     MatchMethod.SKELETON: 90.0,
     MatchMethod.TRANSLITERATION: 90.0,
-    # "nke" for NIKE scores 85.7, "adidsa" for ADIDAS 83.3; at 70 an 8-letter mark with two
-    # typos (75) is still listed, while two typos in a 6-letter mark (66.7) are not.
+    # "nke" for NIKE scores 85.7, "adidsa" for ADIDAS 83.3, "niej" for NIKE 75; at 70 two
+    # changed letters in an 8-letter mark (75) are listed, in a 6-letter mark (66.7) not.
     MatchMethod.FUZZY: 70.0,
     # "naikee" for NIKE scores 80; unrelated words sharing a metaphone key rarely reach 70.
     MatchMethod.PHONETIC: 70.0,
@@ -42,8 +42,9 @@ _RISK_FROM = {
     MatchMethod.COMPACT: 90.0,
     MatchMethod.SKELETON: 90.0,
     MatchMethod.TRANSLITERATION: 90.0,
-    # One typo in a mark of five letters or more (>= 80) raises risk; "nkie" for NIKE (75)
-    # is listed for the officer but does not detain on its own.
+    # One typo in a mark of five letters or more (>= 80) raises risk, as does a dropped or
+    # doubled letter in NIKE ("nke" 85.7); "nkie" for NIKE (75) is listed for the officer
+    # but does not detain on its own.
     MatchMethod.FUZZY: 80.0,
     # A mark that only sounds alike never detains on its own: 101 is out of reach.
     MatchMethod.PHONETIC: 101.0,
@@ -73,18 +74,23 @@ class MatchingConfig:
     # Words of everyday language are not typos: "nice" is not NIKE misspelt, "shoes" not a
     # mark two letters away. Windows made only of such words are found by key equality only.
     plain_words: frozenset[str] = field(default_factory=common_words)
-    # Edit budget by the length of the mark's Latin key: NIKE (4) may differ by one edit
-    # ("nke", "nikke"), ADIDAS (6) by one, REEBOK-like 7+ letter marks by two ("reebbokk").
-    # Shorter marks (LV, 3M, BIC) are only found by key equality: any typo is another word.
-    one_edit_from: int = 4
-    two_edits_from: int = 7
+    # Edit budget by the length of the mark's Latin key: BIC (3) may differ by one edit
+    # ("bc"), NIKE (4) and longer marks by two ("niej", "adiddas"). Two-letter marks (LV,
+    # 3M) are only found by key equality. Whether a typo is listed is then up to its score
+    # (list_from): "nikke" (88.9) is, "mkae" for NIKE (50) is not.
+    one_edit_from: int = 3
+    two_edits_from: int = 4
     # Windows longer than this look for typos with one deletion on their side, not two: a
-    # long multi-word window ("running shoes air") would otherwise make over a hundred probes.
-    # Two typos in such long marks are still found when they drop or change letters.
-    two_edit_window: int = 12
-    # Below this length a substitution is not a typo of the mark but another word:
-    # "nice", "mike" and "bike" are not NIKE; an insertion, deletion or swap still counts.
-    substitution_from: int = 6
+    # long multi-word window would otherwise make over a hundred probes. Two typos in such
+    # long marks are still found when they drop or change letters.
+    two_edit_window: int = 16
+    # Below this length a changed letter is not taken as a typo of the mark (0: always is).
+    # Words of everyday language are kept apart by `plain_words` instead: "nice", "mike" and
+    # "bike" are not NIKE because they are words, not because they change one letter.
+    substitution_from: int = 0
+    # A typo raises risk only this close to the mark: "nikee" (one edit) may detain shoes,
+    # "naikee" (two) is listed for the officer but does not detain on its own.
+    risk_edits: int = 1
     # Neighbouring tokens joined into one window, at most (spaced "N I K E" needs four;
     # "polo ralph lauren" three; Chinese marks one token per character).
     max_window_tokens: int = 6

@@ -7,6 +7,8 @@ Each token of a text carries four keys, from strict to loose:
   where nothing looks like Latin ("N1KE" → "nlke", "аррlе" in Cyrillic → "apple");
 - `latin`: the skeleton brought to ASCII letters and digits, by transliteration where the
   skeleton is not Latin ("耐" → "nal", "Адидас" → "adldas"); fuzzy matching compares these;
+- `reading`: like `latin`, but by transliteration even where the skeleton is Latin: Cyrillic
+  "КОРОНА" looks like "kopoha" (`latin`) and reads "korona" (`reading`); both are looked up;
 - `spelling`: the Latin spelling before the skeleton, which the phonetic key is taken from
   (the skeleton's `i` → `l` would make "naike" sound like "nalke").
 
@@ -38,6 +40,7 @@ class KeyedToken:
     skeleton: str
     latin: str
     spelling: str
+    reading: str
 
     @property
     def sound(self) -> str:
@@ -68,12 +71,13 @@ def _keyed(raw: str, start: int, end: int, reading: str | None) -> KeyedToken:
     if raw.isascii():
         folded = raw.lower()
         skel = skeleton(raw)
-        return KeyedToken(start, end, folded, skel, skel, folded)
+        return KeyedToken(start, end, folded, skel, skel, folded, skel)
     folded = unicodedata.normalize("NFKC", raw.casefold())
     skel = skeleton(raw)
     spelling = reading if reading is not None else to_latin(folded).lower()
-    latin = skel if skel.isascii() else skeleton(spelling)
-    return KeyedToken(start, end, folded, skel, _NOT_ALNUM.sub("", latin), spelling)
+    reading = _NOT_ALNUM.sub("", skeleton(spelling))
+    latin = _NOT_ALNUM.sub("", skel) if skel.isascii() else reading
+    return KeyedToken(start, end, folded, skel, latin, spelling, reading)
 
 
 def _cjk_readings(raws: list[str]) -> dict[int, str]:

@@ -5,7 +5,8 @@ plain letters, case folding removes case (including ß → ss), and runs of whit
 collapse to one space, so that "ＮＩＫＥ  Air" and "nike air" compare equal.
 
 Tokens are runs of letters and digits in any script; `@` and `$` count as letters because
-counterfeiters write them for `a` and `s` (`@DIDAS`, `NIKE$`). Chinese characters and
+counterfeiters write them for `a` and `s` (`@DIDAS`, `NIKE$`), and so does `|` next to a
+letter (`N|KE`, `NOR|`). Chinese characters and
 Japanese kana are written without spaces, so each one is a token of its own: a mark such as
 耐克 is then found inside 耐克运动鞋 by joining neighbouring tokens, the same way a spaced
 `N I K E` is found.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 _WHITESPACE = re.compile(r"\s+")
 # Han ideographs (with extension A and compatibility forms), hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|(?:[^\W_{_CJK}]|[@$])+")
+_TOKEN = re.compile(rf"[{_CJK}]|(?:[^\W_{_CJK}]|[@$]|(?<=\w)\||\|(?=\w))+")
 
 
 def normalize(text: str) -> str:

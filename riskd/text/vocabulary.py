@@ -15,5 +15,5 @@ from wordfreq import top_n_list
 
 @lru_cache(maxsize=8)
 def common_words(language: str = "en", count: int = 30_000) -> frozenset[str]:
-    """The `count` most frequent words of a language, lower case, three letters or more."""
-    return frozenset(w for w in top_n_list(language, count) if len(w) >= 3 and w.isalpha())
+    """The `count` most frequent words of a language, lower case, two letters or more."""
+    return frozenset(w for w in top_n_list(language, count) if len(w) >= 2 and w.isalpha())

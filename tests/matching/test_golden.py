@@ -38,7 +38,7 @@ FOUND = [
     ("brand", "REEBBOK", "640411", "T-REEBOK", M.FUZZY, True, None),
     ("brand", "SAMSOMITE", "420212", "T-SAMSONITE", M.FUZZY, True, None),
     ("brand", "SANSOMITE", "420212", "T-SAMSONITE", M.FUZZY, False, R.LOW_SCORE),  # two typos
-    ("brand", "REEBBOKK", "640411", "T-REEBOK", M.PHONETIC, False, R.LOW_SCORE),
+    ("brand", "REEBBOKK", "640411", "T-REEBOK", M.FUZZY, False, R.LOW_SCORE),  # two typos
     ("brand", "R0LEX", "910211", "T-ROLEX", M.SKELETON, True, None),
     ("description", "christian louboutin red sole pumps", "640299", "T-LOUBOUTIN", M.EXACT, True,
      None),

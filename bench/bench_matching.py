@@ -1,0 +1,146 @@
+"""Speed of mark matching against brute force, and at a million marks.
+
+With 100,000 marks: per-item time of the matcher against
+`rapidfuzz.process.extractOne(text, all_marks, scorer=fuzz.WRatio)`, and the share of brute
+force's findings above the threshold that the matcher lists too. With 1,000,000 marks: index
+build time, resident memory, and per-item latency percentiles.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+from rapidfuzz import fuzz, process
+
+from bench.matching_world import declaration_of, pseudo_words, synthetic_register
+from riskd.domain import Item
+from riskd.matching import build_matcher
+from riskd.matching.matcher import Matcher
+
+THRESHOLD = 90.0  # WRatio score from which brute force "finds" a mark
+_CONTEXT = ["running shoes", "leather handbag", "wrist watch", "cotton t-shirt", "toy car",
+            "mens", "sports", "wireless earphones", "perfume 100ml", "sunglasses"]  # fmt: skip
+
+
+def _typo(rng: random.Random, word: str) -> str:
+    at = rng.randrange(len(word) - 1)
+    kind = rng.choice(("drop", "double", "swap", "change"))
+    letter = rng.choice("abcdefghijklmnopqrstuvwxyz")
+    if kind == "drop":
+        return word[:at] + word[at + 1 :]
+    if kind == "double":
+        return word[: at + 1] + word[at:]
+    if kind == "swap":
+        return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    return word[:at] + letter + word[at + 1 :]
+
+
+def queries(marks: list[str], count: int, seed: int = 11) -> list[Item]:
+    """Items as declared: a mark (as written, with a typo, or spaced) alone in the brand
+    field or inside a short description; one in five describes goods without any mark."""
+    rng = random.Random(seed)
+    items = []
+    for number in range(count):
+        mark = rng.choice(marks)
+        written = rng.choice((mark, mark.upper(), _typo(rng, mark), " ".join(mark[:4]) + mark[4:]))
+        shape = number % 5
+        if shape in (0, 1):
+            items.append(Item(number, "640411", "", brand=written))
+        elif shape in (2, 3):
+            text = (
+                f"{rng.choice(_CONTEXT)} {written}"
+                if shape == 2
+                else f"{written} {rng.choice(_CONTEXT)}"
+            )
+            items.append(Item(number, "640411", text))
+        else:
+            items.append(Item(number, "640411", " ".join(rng.sample(_CONTEXT, 2))))
+    return items
+
+
+def _text(item: Item) -> str:
+    return " ".join(part for part in (item.brand, item.model, item.description) if part).lower()
+
+
+def _time_matcher(matcher: Matcher, items: list[Item], rounds: int) -> np.ndarray:
+    declaration = declaration_of()
+    times = []
+    for _ in range(rounds):
+        for item in items:
+            started = time.perf_counter_ns()
+            matcher.match_item(item, declaration)
+            times.append(time.perf_counter_ns() - started)
+    return np.array(times) / 1e6  # milliseconds
+
+
+def against_brute_force(size: int, brute_items: int) -> dict[str, Any]:
+    marks = pseudo_words(size)
+    register = synthetic_register(marks)
+    matcher = build_matcher(register)
+    items = queries(marks, 1000)
+    lowered = [m.lower() for m in marks]
+    declaration = declaration_of()
+    found = agreed = 0
+    started = time.perf_counter()
+    for item in items[:brute_items]:
+        best = process.extractOne(_text(item), lowered, scorer=fuzz.WRatio, score_cutoff=THRESHOLD)
+        if best is None:
+            continue
+        found += 1
+        listed = {m.recordation_id for m in matcher.match_item(item, declaration)}
+        agreed += register.recordations[best[2]].recordation_id in listed
+    brute_ms = (time.perf_counter() - started) * 1000 / brute_items
+    matcher_ms = _time_matcher(matcher, items, rounds=3)
+    return {
+        "marks": size,
+        "brute_force_ms_per_item": round(brute_ms, 3),
+        "matcher_ms_per_item": round(float(matcher_ms.mean()), 4),
+        "speedup": round(brute_ms / float(matcher_ms.mean()), 1),
+        "brute_force_finds": found,
+        "matcher_lists_of_those": agreed,
+        "agreement": round(agreed / found, 4) if found else None,
+        "threshold": THRESHOLD,
+    }
+
+
+def at_scale(size: int) -> dict[str, Any]:
+    marks = pseudo_words(size)
+    register = synthetic_register(marks)
+    gc.collect()
+    process_info = psutil.Process()
+    before = process_info.memory_info().rss
+    started = time.perf_counter()
+    matcher = build_matcher(register)
+    build_seconds = time.perf_counter() - started
+    gc.collect()
+    rss = process_info.memory_info().rss
+    items = queries(marks, 2000, seed=13)
+    times = _time_matcher(matcher, items, rounds=2)
+    return {
+        "marks": size,
+        "names_indexed": len(matcher.names),
+        "index_keys": len(matcher.table),
+        "index_build_seconds": round(build_seconds, 1),
+        "index_table_mib": round(matcher.table.nbytes / 2**20, 1),
+        "rss_gib": round(rss / 2**30, 3),
+        "rss_of_index_gib": round((rss - before) / 2**30, 3),
+        "p50_ms": round(float(np.percentile(times, 50)), 3),
+        "p99_ms": round(float(np.percentile(times, 99)), 3),
+        "max_ms": round(float(times.max()), 3),
+    }
+
+
+def main(results_dir: Path) -> dict[str, Any]:
+    print("100,000 marks against brute force ...", file=sys.stderr, flush=True)
+    small = against_brute_force(100_000, brute_items=60)
+    print(small, file=sys.stderr, flush=True)
+    print("1,000,000 marks ...", file=sys.stderr, flush=True)
+    large = at_scale(1_000_000)
+    return {"vs_brute_force_100k": small, "scale_1m": large}
