@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from riskd.matching.keys import Keys, count_units
+from riskd.matching.keys import Keys, count_units, word_class
 
 # Salts of the kinds of key (plain ints: the probe loop is the matcher's hottest code).
 # They flip high bits, which the bitmap of the key table is indexed by.
@@ -39,9 +39,9 @@ def probes(kind: int, keys: Iterable[str]) -> list[int]:
 
 
 def deletion_kind(units: int) -> int:
-    """Deletion keys are salted by the word count of the name, so that a two-word window
+    """Deletion keys are salted by the word class of the name, so that a two-word window
     ("beer in") is never read as a typo of a one-word mark (BERIN)."""
-    return DELETION ^ (units * 0x9E3779B1)
+    return DELETION ^ (word_class(units) * 0x9E3779B1)
 
 
 def deletions(word: str, depth: int) -> set[str]:

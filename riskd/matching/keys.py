@@ -66,6 +66,13 @@ def name_keys(analysed: Analysed) -> Keys | None:
     return join(analysed, 0, len(analysed.tokens), with_sound=True)
 
 
+def word_class(units: int) -> int:
+    """One word, or several: the typo methods compare a window only with names of its class
+    ("beer in" is not BERIN misspelt), but within several words a dropped short word ("paper
+    of he moon") still counts as a typo."""
+    return 1 if units <= 1 else 2
+
+
 def count_units(folded: Sequence[str]) -> int:
     """Words of a run of tokens, a run of fragments of one or two letters counting once."""
     return sum(

@@ -31,7 +31,7 @@ from riskd.matching.index import (
     deletions,
     probes,
 )
-from riskd.matching.keys import Keys, join, name_keys, spans
+from riskd.matching.keys import Keys, join, name_keys, spans, word_class
 from riskd.matching.methods import METHODS, Evidence, changes_a_letter, fuzzy_budget
 from riskd.matching.tuning import MatchingConfig
 from riskd.register.model import Recordation, Register
@@ -137,8 +137,8 @@ class Matcher:
     # Windows longer than these are not looked at (max_chars: no recorded name is longer).
     max_tokens: int = 6
     max_chars: int = 0
-    # For each word count of the names that typo and sound methods look for, the shortest
-    # and longest Latin key of those names.
+    # For each word class (one word, several) of the names that typo and sound methods look
+    # for, the shortest and longest Latin key of those names.
     fuzzy_lengths: Mapping[int, tuple[int, int]] = field(default_factory=dict)
 
     def match_item(self, item: Item, declaration: Declaration) -> tuple[Match, ...]:
@@ -261,7 +261,7 @@ class Matcher:
 
     def _could_be_a_typo(self, units: int, length: int) -> bool:
         """Whether some name of that many words is within two letters of that length."""
-        lengths = self.fuzzy_lengths.get(units)
+        lengths = self.fuzzy_lengths.get(word_class(units))
         return (
             lengths is not None
             and length >= self.config.one_edit_from - 1
@@ -372,8 +372,9 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
             budget = fuzzy_budget(keys, config)
             budgets.append(budget)
             if budget:
-                low, high = fuzzy_lengths.get(keys.units, (len(keys.latin), len(keys.latin)))
-                fuzzy_lengths[keys.units] = (min(low, len(keys.latin)), max(high, len(keys.latin)))
+                length = len(keys.latin)
+                low, high = fuzzy_lengths.get(word_class(keys.units), (length, length))
+                fuzzy_lengths[word_class(keys.units)] = (min(low, length), max(high, length))
                 keyed += probes(deletion_kind(keys.units), deletions(keys.latin, budget))
             hashes.extend(keyed)
             key_names.extend([number] * len(keyed))

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Hamming
 
 from riskd.domain import MatchMethod
-from riskd.matching.keys import Keys
+from riskd.matching.keys import Keys, word_class
 from riskd.matching.tuning import METHOD_SCORES, MatchingConfig
 
 
@@ -70,7 +70,7 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     budget = fuzzy_budget(name, config)
     if window.plain:  # common words only: one typo at most ("glass food" is not GLASS MOON)
         budget = min(budget, 1)
-    if budget == 0 or window.units != name.units:
+    if budget == 0 or word_class(window.units) != word_class(name.units):
         return None
     if abs(len(window.latin) - len(name.latin)) > budget:
         return None
@@ -89,7 +89,9 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
 
 def phonetic(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     """Sounds alike: the same metaphone key and a similar spelling ("naikee" for NIKE)."""
-    if not window.sound or window.sound != name.sound or window.units != name.units:
+    if not window.sound or window.sound != name.sound:
+        return None
+    if word_class(window.units) != word_class(name.units):
         return None
     if _has_digits(name.compact):
         return None

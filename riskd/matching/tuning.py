@@ -32,7 +32,7 @@ _LIST_FROM = {
     MatchMethod.TRANSLITERATION: 90.0,
     # "nke" for NIKE scores 85.7, "adidsa" for ADIDAS 83.3, "niej" for NIKE 75; at 70 two
     # changed letters in an 8-letter mark (75) are listed, in a 6-letter mark (66.7) not.
-    MatchMethod.FUZZY: 70.0,
+    MatchMethod.FUZZY: 60.0,
     # "naikee" for NIKE scores 80; unrelated words sharing a metaphone key rarely reach 70.
     MatchMethod.PHONETIC: 70.0,
 }
@@ -83,7 +83,7 @@ class MatchingConfig:
     # Windows longer than this look for typos with one deletion on their side, not two: a
     # long multi-word window would otherwise make over a hundred probes. Two typos in such
     # long marks are still found when they drop or change letters.
-    two_edit_window: int = 16
+    two_edit_window: int = 24
     # Below this length a changed letter is not taken as a typo of the mark (0: always is).
     # Words of everyday language are kept apart by `plain_words` instead: "nice", "mike" and
     # "bike" are not NIKE because they are words, not because they change one letter.

@@ -71,6 +71,27 @@ class _SkeletonTable(dict[int, str]):
 _TABLE = _SkeletonTable()
 
 
+def _compatibility_look_alikes() -> dict[int, str]:
+    """Characters that NFKC turns into a letter they do not look like: Greek lunate sigma
+    `Ϲ` looks like C but NFKC makes it `Σ`. Before NFKC they are replaced by the Latin
+    letter they look like, so that the look-alike survives normalisation."""
+    table: dict[int, str] = {}
+    blocks = [(0x0370, 0x0400), (0x0400, 0x0530), (0x2100, 0x2150)]
+    for code in (c for low, high in blocks for c in range(low, high)):
+        char = chr(code)
+        compatible = unicodedata.normalize("NFKC", char)
+        if compatible == char:
+            continue
+        looks = _char_skeleton(char)
+        single = len(looks) == 1 and looks.isascii() and looks.isalnum()
+        if single and _char_skeleton(compatible[:1]) != looks:
+            table[code] = looks.upper() if char.isupper() else looks
+    return table
+
+
+KEEP_LOOK_ALIKES = _compatibility_look_alikes()
+
+
 def skeleton(text: str) -> str:
     """Confusable skeleton of text in its original case: equal skeletons look alike
     ("N1KE", "ΝΙΚΕ", "nike" → "nlke")."""

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from riskd.text.confusables import skeleton
+from riskd.text.confusables import KEEP_LOOK_ALIKES, skeleton
 from riskd.text.normalize import _TOKEN, is_cjk
 from riskd.text.phonetic import phonetic_key
 from riskd.text.transliterate import readings, to_latin
@@ -58,7 +58,7 @@ class Analysed:
 
 def analyse(text: str) -> Analysed:
     """Split a text into tokens and compute every comparison key of each token."""
-    display = unicodedata.normalize("NFKC", text)
+    display = unicodedata.normalize("NFKC", text.translate(KEEP_LOOK_ALIKES))
     found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(display)]
     cjk_readings = _cjk_readings([raw for raw, _, _ in found])
     tokens = []
