@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     )
 
     listen: str = Field("127.0.0.1:50051", description="host:port to serve on; port 0 picks one")
-    store: str = Field("var/riskd.db", description="sqlite:///PATH or a path")
+    store: str = Field(
+        "var/riskd.db", description="postgresql://USER@HOST/DB, sqlite:///PATH or a path"
+    )
     store_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL)$")
     register_file: Path | None = Field(None, description="register file (CSV/Parquet) to load")
     register_dir: Path | None = Field(None, description="register store of `riskd register import`")

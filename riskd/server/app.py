@@ -78,7 +78,7 @@ def create_server(
     runtime = Runtime(
         settings=settings,
         holder=SnapshotHolder(snapshot or initial_snapshot(settings)),
-        store=store or open_store(settings.store),
+        store=store or open_store(settings.store, synchronous=settings.store_synchronous),
     )
     limit = settings.limits.max_message_bytes
     server = grpc.server(

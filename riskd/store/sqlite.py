@@ -21,7 +21,7 @@ from riskd.domain import (
     Outcome,
     StoredDecision,
 )
-from riskd.store.base import OutcomeRecorded
+from riskd.store.base import DecisionStore, OutcomeRecorded
 from riskd.store.codec import decode, encode
 
 SCHEMA = """
@@ -54,6 +54,40 @@ CREATE TABLE IF NOT EXISTS outcomes (
 );
 CREATE INDEX IF NOT EXISTS outcomes_decision ON outcomes (decision_id);
 """
+
+
+def decision_row(d: Declaration, a: Assessment) -> tuple[object, ...]:
+    """The `decisions` row of a decision, in column order (shared with the PostgreSQL store)."""
+    return (
+        a.decision_id,
+        a.declaration_id,
+        a.decided_at.isoformat(),
+        a.recommendation.value,
+        a.lane.value,
+        a.risk_score,
+        int(a.random_selection),
+        encode(a.versions).decode(),
+        encode(d).decode(),
+        encode(a).decode(),
+    )
+
+
+def outcome_row(outcome: Outcome) -> tuple[object, ...]:
+    """The `outcomes` row of an outcome, in column order."""
+    seized = outcome.seized_value
+    return (
+        outcome.outcome_id,
+        outcome.decision_id,
+        outcome.result.value,
+        outcome.control.value if outcome.control else None,
+        outcome.recorded_at.isoformat(),
+        seized.amount if seized else None,
+        seized.currency if seized else None,
+        "|".join(outcome.recordation_ids),
+        outcome.officer,
+        outcome.notes,
+        encode(outcome).decode(),
+    )
 
 
 class SqliteStore:
@@ -89,21 +123,7 @@ class SqliteStore:
             conn.execute("COMMIT")
 
     def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
-        rows = [
-            (
-                a.decision_id,
-                a.declaration_id,
-                a.decided_at.isoformat(),
-                a.recommendation.value,
-                a.lane.value,
-                a.risk_score,
-                int(a.random_selection),
-                encode(a.versions).decode(),
-                encode(d).decode(),
-                encode(a).decode(),
-            )
-            for d, a in decided
-        ]
+        rows = [decision_row(d, a) for d, a in decided]
         with self._transaction() as conn:
             conn.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 
@@ -142,22 +162,8 @@ class SqliteStore:
                         f"outcome {outcome.outcome_id!r} is recorded for decision {existing[0]!r}"
                     )
                 return OutcomeRecorded(decode(existing[1], Outcome), already_recorded=True)
-            seized = outcome.seized_value
             conn.execute(
-                "INSERT INTO outcomes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    outcome.outcome_id,
-                    outcome.decision_id,
-                    outcome.result.value,
-                    outcome.control.value if outcome.control else None,
-                    outcome.recorded_at.isoformat(),
-                    seized.amount if seized else None,
-                    seized.currency if seized else None,
-                    "|".join(outcome.recordation_ids),
-                    outcome.officer,
-                    outcome.notes,
-                    encode(outcome).decode(),
-                ),
+                "INSERT INTO outcomes VALUES (?,?,?,?,?,?,?,?,?,?,?)", outcome_row(outcome)
             )
         return OutcomeRecorded(outcome, already_recorded=False)
 
@@ -174,10 +180,10 @@ class SqliteStore:
             self._local.conn = None
 
 
-def open_store(url: str) -> SqliteStore:
-    """Open the store named by a URL: `sqlite:///path/to/riskd.db` or a bare path."""
-    if url.startswith("sqlite:///"):
-        return SqliteStore(Path(url.removeprefix("sqlite:///")))
+def open_store(url: str, *, synchronous: str = "FULL") -> DecisionStore:
+    """Open the store named by a URL: `postgresql://...`, `sqlite:///PATH` or a bare path."""
     if url.startswith(("postgresql://", "postgres://")):
-        raise ValueError("the PostgreSQL store is not available in this build; use sqlite:///PATH")
-    return SqliteStore(Path(url))
+        from riskd.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    return SqliteStore(Path(url.removeprefix("sqlite:///")), synchronous=synchronous)

@@ -1,0 +1,91 @@
+"""Stores under test: SQLite in a temp file, and PostgreSQL in a private throw-away cluster
+(started with the server binaries of the machine; skipped where there are none)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from riskd.store import SqliteStore
+from riskd.store.base import DecisionStore
+
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    if PG_BIN is None or not (PG_BIN / "initdb").exists():
+        pytest.skip("no PostgreSQL server binaries on this machine")
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    home = Path(tempfile.mkdtemp(prefix="riskd-pg-"))
+    if as_postgres:
+        shutil.chown(home, "postgres")
+    data, port = home / "data", _free_port()
+    subprocess.run(
+        [*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "riskd"],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [
+            *as_postgres,
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(home / "server.log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield f"postgresql://riskd@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionStore]:
+    if request.param == "sqlite":
+        opened: DecisionStore = SqliteStore(tmp_path / "riskd.db")
+    else:
+        from riskd.store.postgres import PostgresStore
+
+        url = request.getfixturevalue("postgres_url")
+        opened = PostgresStore(url)
+        with opened._transaction() as conn:  # each test starts from empty tables
+            conn.execute("TRUNCATE outcomes, decisions")
+    yield opened
+    opened.close()
