@@ -45,12 +45,16 @@ def deletion_kind(units: int) -> int:
 
 
 def deletions(word: str, depth: int) -> set[str]:
-    """The word and every string it becomes with up to `depth` letters deleted."""
-    result = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        result |= frontier
+    """The word and every string it becomes with up to `depth` (at most two) letters deleted."""
+    size = len(word)
+    result = {word[:i] + word[i + 1 :] for i in range(size)} if depth else set()
+    if depth > 1:
+        result.update(
+            word[:i] + word[i + 1 : j] + word[j + 1 :]
+            for i in range(size)
+            for j in range(i + 1, size)
+        )
+    result.add(word)
     return result
 
 
@@ -84,36 +88,27 @@ class NameTable:
 
 @dataclass(frozen=True, slots=True)
 class KeyTable:
-    """Distinct key hashes (sorted), each with the run of names that carry it; one lookup
-    answers all probes of an item.
+    """Every key as one sorted 64-bit entry: the top bits of its hash, then the number of
+    its name. One sorted array is all the memory the table needs besides its bitmap, and
+    the names under a key are one contiguous run.
 
     Most probes (deletions of a declared word) match nothing. A bitmap of the hashes, about
     16 bits per key, turns nearly all of those away with one memory access each, so that
     the binary search only runs for the few probes that may be present."""
 
-    keys: npt.NDArray[np.int64]
-    starts: npt.NDArray[np.int32]  # names of keys[i] are names[starts[i]:starts[i + 1]]
-    names: npt.NDArray[np.int32]
+    entries: npt.NDArray[np.int64]
+    name_bits: int
     bitmap: npt.NDArray[np.uint64]
     shift: int  # a hash's bit in the bitmap is its top (64 - shift) bits
 
     @classmethod
-    def build(cls, hashes: array[int], names: array[int]) -> KeyTable:
-        """From parallel arrays of key hashes and the name each key belongs to. Both arrays
-        are emptied on the way, to keep the peak memory of a large build down."""
-        order = np.argsort(np.frombuffer(hashes, dtype=np.int64), kind="stable")
-        sorted_hashes = np.frombuffer(hashes, dtype=np.int64)[order]
-        del hashes[:]
-        sorted_names = np.frombuffer(names, dtype=np.int32)[order]
-        del names[:], order
-        first = np.flatnonzero(np.diff(sorted_hashes, prepend=np.int64(0)) != 0)
-        if len(sorted_hashes) and (len(first) == 0 or first[0] != 0):
-            first = np.concatenate(([0], first))
-        keys = sorted_hashes[first]
-        del sorted_hashes
-        starts = np.append(first, len(sorted_names)).astype(np.int32)
-        bits = max(16, (len(keys) * 16).bit_length())
-        return cls(keys, starts, sorted_names, _bitmap(keys, bits), 64 - bits)
+    def build(cls, chunks: list[npt.NDArray[np.int64]], name_bits: int) -> KeyTable:
+        """From chunks of packed entries (see `pack`); the chunks are consumed."""
+        entries = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+        chunks.clear()
+        entries.sort()
+        bits = max(16, (len(entries) * 16).bit_length())
+        return cls(entries, name_bits, _bitmap(entries, bits), 64 - bits)
 
     def lookup(self, probes: Sequence[int], limits: Sequence[int]) -> list[tuple[int, list[int]]]:
         """(probe number, names) for each probe that found names, at most its limit."""
@@ -121,31 +116,32 @@ class KeyTable:
         positions = wanted.view(np.uint64) >> np.uint64(self.shift)
         words = self.bitmap[positions >> np.uint64(6)]
         maybe = np.flatnonzero((words >> (positions & np.uint64(63))) & np.uint64(1))
-        if not len(maybe) or not len(self.keys):
+        if not len(maybe):
             return []
-        candidates = wanted[maybe]
-        at = np.minimum(np.searchsorted(self.keys, candidates), len(self.keys) - 1)
-        present = self.keys[at] == candidates
-        if not present.any():
-            return []
-        at = at[present]
+        low_key = (wanted[maybe] >> self.name_bits) << self.name_bits
+        low = np.searchsorted(self.entries, low_key, side="left")
+        high = np.searchsorted(self.entries, low_key | ((1 << self.name_bits) - 1), side="right")
+        mask = (1 << self.name_bits) - 1
         result: list[tuple[int, list[int]]] = []
-        for number, start, stop in zip(
-            maybe[present].tolist(),
-            self.starts[at].tolist(),
-            self.starts[at + 1].tolist(),
-            strict=True,
-        ):
-            if stop - start <= limits[number]:
-                result.append((number, self.names[start:stop].tolist()))
+        for number, start, stop in zip(maybe.tolist(), low.tolist(), high.tolist(), strict=True):
+            if start < stop <= start + limits[number]:
+                result.append((number, (self.entries[start:stop] & mask).tolist()))
         return result
 
     @property
     def nbytes(self) -> int:
-        return int(self.keys.nbytes + self.starts.nbytes + self.names.nbytes + self.bitmap.nbytes)
+        return int(self.entries.nbytes + self.bitmap.nbytes)
 
     def __len__(self) -> int:
-        return len(self.names)
+        return len(self.entries)
+
+
+def pack(hashes: array[int], names: array[int], name_bits: int) -> npt.NDArray[np.int64]:
+    """Table entries from key hashes and the names they belong to: the hash's top bits with
+    the name number in the low `name_bits` (keys then compare on 64 - name_bits bits, and a
+    rare collision only brings a candidate that the methods then reject)."""
+    packed = np.frombuffer(hashes, dtype=np.int64) >> name_bits << name_bits
+    return packed | np.frombuffer(names, dtype=np.int32).astype(np.int64)
 
 
 def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.uint64]:

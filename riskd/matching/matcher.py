@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
@@ -29,6 +30,7 @@ from riskd.matching.index import (
     NameTable,
     deletion_kind,
     deletions,
+    pack,
     probes,
 )
 from riskd.matching.keys import Keys, join, name_keys, spans, word_class
@@ -49,6 +51,7 @@ _METHOD_ORDER = {
     MatchMethod.PHONETIC: 0,
 }
 _UNLIMITED = 1 << 30
+_CHUNK = 1 << 22
 _EXACT_LIMITS = (_UNLIMITED, _UNLIMITED)
 
 
@@ -349,8 +352,11 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     latin: list[str] = []
     sound: list[str] = []
     budgets: list[int] = []
-    hashes = array("q")  # streamed: a million names make some fifty million keys
+    # A million names make some fifty million keys: they are packed in chunks as they come.
+    name_bits = max(21, sum(len(r.names()) for r in register.recordations).bit_length())
+    hashes = array("q")
     key_names = array("i")
+    chunks: list[npt.NDArray[np.int64]] = []
     max_chars = 0
     fuzzy_lengths: dict[int, tuple[int, int]] = {}
     for position, recordation in enumerate(register.recordations):
@@ -378,6 +384,10 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 keyed += probes(deletion_kind(keys.units), deletions(keys.latin, budget))
             hashes.extend(keyed)
             key_names.extend([number] * len(keyed))
+            if len(hashes) >= _CHUNK:
+                chunks.append(pack(hashes, key_names, name_bits))
+                del hashes[:], key_names[:]
+    chunks.append(pack(hashes, key_names, name_bits))
     names = NameTable(
         owner=np.array(owner, dtype=np.int32),
         text=text,
@@ -391,7 +401,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         register_version=register.version,
         recordations=register.recordations,
         names=names,
-        table=KeyTable.build(hashes, key_names),
+        table=KeyTable.build(chunks, name_bits),
         config=config,
         max_tokens=config.max_window_tokens,
         max_chars=max_chars + 2,

@@ -66,7 +66,7 @@ def transliteration(window: Keys, name: Keys, config: MatchingConfig) -> Evidenc
 
 def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     """A typo within the mark's edit budget: a letter swapped, dropped, doubled or changed
-    ("nke", "nikke", "adidsa"); short marks do not take a changed letter ("nice" ≠ NIKE)."""
+    ("nke", "nikke", "adidsa"); a word of everyday language is not a typo ("nice", "mike")."""
     budget = fuzzy_budget(name, config)
     if window.plain:  # common words only: one typo at most ("glass food" is not GLASS MOON)
         budget = min(budget, 1)
@@ -133,3 +133,16 @@ def _fixed(method: MatchMethod, detail: str) -> Evidence:
 
 # Strongest first: the first method that finds a name decides how the match is reported.
 METHODS: tuple[Method, ...] = (exact, compact, skeleton, transliteration, fuzzy, phonetic)
+
+
+def describe() -> list[tuple[MatchMethod, str]]:
+    """Each method with its docstring in one line, for the documentation."""
+    names = {
+        exact: MatchMethod.EXACT,
+        compact: MatchMethod.COMPACT,
+        skeleton: MatchMethod.SKELETON,
+        transliteration: MatchMethod.TRANSLITERATION,
+        fuzzy: MatchMethod.FUZZY,
+        phonetic: MatchMethod.PHONETIC,
+    }
+    return [(names[m], " ".join((m.__doc__ or "").split())) for m in METHODS]
