@@ -27,7 +27,13 @@ from riskd.rules.fields import FIELDS, Level
 from riskd.rules.frame import declarations_of, prepare_frame
 from riskd.rules.lists import WatchList
 from riskd.rules.loader import RuleDirectory
-from riskd.rules.polars_lower import rule_expr, shadow_expr, undocumented_fields
+from riskd.rules.polars_lower import (
+    contains_fields,
+    lowered_column,
+    rule_expr,
+    shadow_expr,
+    undocumented_fields,
+)
 
 Progress = Callable[[str], None]
 OUTCOME_COLUMNS = ("inspected", "infringing", "random_selection")
@@ -108,16 +114,34 @@ def add_matches(history: pl.DataFrame, register_path: Path, progress: Progress) 
     return history.drop(drop).join(found, on=["declaration_id", "line_no"], how="left")
 
 
+def _grouped_by_declaration(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with an integer key `_declaration` per declaration (cheaper to group by than
+    the id), its rows made contiguous per declaration if they were not."""
+    key = frame["declaration_id"].rle_id()
+    if frame.height and key[-1] + 1 != frame["declaration_id"].n_unique():
+        frame = frame.sort("declaration_id", "line_no", maintain_order=True)
+        key = frame["declaration_id"].rle_id()
+    return frame.with_columns(key.alias("_declaration"))
+
+
 def evaluate_frame(
     prepared: pl.LazyFrame, rules: Sequence[Rule], lists: Mapping[str, WatchList]
 ) -> pl.DataFrame:
     """One row per declaration: office, mode, day, outcomes, and a boolean column `r{i}`
     per rule (fired on any item) and `s{i}` (in shadow mode that day)."""
-    names = prepared.collect_schema().names()
+    frame = _grouped_by_declaration(
+        prepared.with_columns(
+            pl.col(name).str.to_lowercase().alias(lowered_column(name))
+            for name in sorted(contains_fields(rules))
+        ).collect()
+    )
+    names = frame.columns
     outcomes = [pl.col(c).fill_null(False).any().alias(c) for c in OUTCOME_COLUMNS if c in names]
     per_item = [rule_expr(r, lists).alias(f"r{i}") for i, r in enumerate(rules)]
     per_declaration = (
-        prepared.select(
+        frame.lazy()
+        .select(
+            "_declaration",
             "declaration_id",
             "customs_office",
             "transport_mode",
@@ -125,12 +149,13 @@ def evaluate_frame(
             *(c for c in OUTCOME_COLUMNS if c in names),
             *per_item,
         )
-        .group_by("declaration_id")
+        .group_by("_declaration", maintain_order=True)
         .agg(
-            pl.col("customs_office", "transport_mode", "declared_date").first(),
+            pl.col("declaration_id", "customs_office", "transport_mode", "declared_date").first(),
             *outcomes,
             *(pl.col(f"r{i}").any() for i in range(len(rules))),
         )
+        .drop("_declaration")
         .with_columns(shadow_expr(r).alias(f"s{i}") for i, r in enumerate(rules))
     )
     return per_declaration.collect()

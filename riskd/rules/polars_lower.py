@@ -11,16 +11,31 @@ test (tests/rules/test_agreement.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import polars as pl
 
-from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, Op, Rule
+from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, Op, Rule, walk
 from riskd.rules.fields import FIELDS, ROLES
 from riskd.rules.lists import Entry, ListKind, WatchList
 
 DAY = pl.col("declared_date")
+
+
+def lowered_column(field: str) -> str:
+    """The frame column holding a text field in lower case, computed once for every
+    `contains` on it (see `riskd.rules.backtest.evaluate_frame`)."""
+    return f"{field}__lower"
+
+
+def contains_fields(rules: Iterable[Rule]) -> set[str]:
+    return {
+        node.field
+        for rule in rules
+        for node in walk(rule.when)
+        if isinstance(node, Leaf) and node.op is Op.CONTAINS
+    }
 
 
 def lower_leaf_expr(leaf: Leaf) -> pl.Expr:
@@ -42,7 +57,7 @@ def lower_leaf_expr(leaf: Leaf) -> pl.Expr:
         expr = pl.any_horizontal([column.str.starts_with(p) for p in prefixes])
     elif op is Op.CONTAINS:
         words = [str(w) for w in operand] if isinstance(operand, tuple) else []
-        expr = column.str.to_lowercase().str.contains_any(words)
+        expr = pl.col(lowered_column(leaf.field)).str.contains_any(words)
     elif op is Op.BETWEEN:
         low, high = operand if isinstance(operand, tuple) else (0.0, 0.0)
         expr = column.is_between(float(low), float(high), closed="both")
@@ -140,8 +155,6 @@ def shadow_expr(rule: Rule) -> pl.Expr:
 
 def undocumented_fields(rules: list[Rule]) -> set[str]:
     """Fields rules name that are not in the catalogue (read from features, or unknown)."""
-    from riskd.rules.ast import walk
-
     return {
         node.field
         for rule in rules
