@@ -26,7 +26,7 @@ POLICY_SECTIONS = (
     "exhibition",
     "capacity",
 )
-_SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
+SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
     "lanes": ("blue", "yellow", "red", "detain"),
     "combine": ("method", "rule_weight", "model_weight", "match_weight"),
     "matches": ("detain_from_score",),
@@ -86,9 +86,9 @@ def parse_policy(root: Node, content: bytes, rates: Mapping[str, float]) -> Poli
     before = len(root.problems)
     sections: dict[str, dict[str, tuple[Pos, Node]]] = {}
     for name, (_, node) in spec.items():
-        if name in _SECTION_KEYS:
-            mapping = node.mapping(f"a mapping with {', '.join(_SECTION_KEYS[name])}") or {}
-            root.problems.extend(unknown_keys(mapping, _SECTION_KEYS[name], f"policy {name}"))
+        if name in SECTION_KEYS:
+            mapping = node.mapping(f"a mapping with {', '.join(SECTION_KEYS[name])}") or {}
+            root.problems.extend(unknown_keys(mapping, SECTION_KEYS[name], f"policy {name}"))
             sections[name] = mapping
     default = Policy()
     lanes = sections.get("lanes", {})
