@@ -17,20 +17,18 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 
 from fixtures.generate import history_frame
-from riskd.domain import Declaration, Direction, Item, Money, Party, Procedure, TransportMode
 from riskd.features import FEATURE_NAMES, declaration_features
 from riskd.model import load_model_dir
 from riskd.store.profiles import SqliteProfiles
 from training.dataset import build_table
 from training.fit import FitConfig, fit
+from training.history import declarations_from_history
 
 TRAIN_ROWS = 200_000
 CALLS = 20_000
@@ -46,53 +44,6 @@ def _percentiles(seconds: list[float]) -> dict[str, float]:
         "p999_ms": round(float(np.percentile(ms, 99.9)), 4),
         "max_ms": round(float(ms.max()), 3),
     }
-
-
-def _party(value: object) -> Party | None:
-    return Party(str(value)) if value else None
-
-
-def _enum(kind: Any, value: object, default: Any) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return default
-
-
-def declarations_of(history: pl.DataFrame) -> list[Declaration]:
-    """Domain declarations rebuilt from history rows (one per declaration id)."""
-    out = []
-    for rows in history.partition_by("declaration_id", maintain_order=True):
-        first = rows.row(0, named=True)
-        out.append(
-            Declaration(
-                declaration_id=first["declaration_id"],
-                declared_at=first["declared_at"].astimezone(UTC),
-                direction=_enum(Direction, first["direction"], Direction.IMPORT),
-                customs_office=first["customs_office"],
-                transport_mode=_enum(TransportMode, first["transport_mode"], TransportMode.SEA),
-                procedure=_enum(Procedure, first["procedure"], Procedure.STANDARD),
-                declarant=_party(first["declarant_id"]),
-                importer=_party(first["importer_id"]),
-                exporter=_party(first["exporter_id"]),
-                consignee=_party(first["consignee_id"]),
-                origin_country=first["origin_country"] or "",
-                departure_country=first["departure_country"] or "",
-                items=tuple(
-                    Item(
-                        line_no=r["line_no"],
-                        hs_code=r["hs_code"],
-                        description=r["description"] or "",
-                        quantity=r["quantity"] or 0.0,
-                        net_mass_kg=r["net_mass_kg"] or 0.0,
-                        value=Money(r["value_usd"], "USD") if r["value_usd"] else None,
-                        origin_country=r["item_origin_country"] or "",
-                    )
-                    for r in rows.iter_rows(named=True)
-                ),
-            )
-        )
-    return out
 
 
 def main(results_dir: Path) -> dict[str, Any]:
@@ -125,7 +76,7 @@ def main(results_dir: Path) -> dict[str, Any]:
             gc.enable()
 
         print("serving features with SQLite profiles …", file=sys.stderr, flush=True)
-        declarations = declarations_of(history.head(PROFILE_DECLARATIONS * 3))
+        declarations = list(declarations_from_history(history.head(PROFILE_DECLARATIONS * 3)))
         profiles = SqliteProfiles(Path(tmp) / "riskd.db")
         profiles.record_declarations(declarations[:PROFILE_DECLARATIONS])
         probes = declarations[PROFILE_DECLARATIONS : PROFILE_DECLARATIONS + 2000]

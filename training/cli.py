@@ -20,6 +20,7 @@ import click
 from riskd.domain import ReloadRefused
 from riskd.model import load_model_dir
 from riskd.model.registry import model_dir, production_version
+from riskd.register.load import RegisterFileError, load_register
 from training.dataset import TrainingTable, build_store_table, load_table
 from training.fit import FitConfig, fit
 from training.mapping import MappingError
@@ -33,7 +34,14 @@ def _say(message: str) -> None:
 
 
 def source_options(func: F) -> F:
-    """--data, --mapping and --history, shared by the commands that read declarations."""
+    """--data, --mapping, --history and --register, shared by the commands that read
+    declarations."""
+    func = click.option(
+        "--register",
+        "register_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Register (CSV/Parquet) to compute trademark-match features of a history table.",
+    )(func)
     func = click.option(
         "--history",
         "history",
@@ -54,12 +62,15 @@ def source_options(func: F) -> F:
     )(func)
 
 
-def _load(data: Path, mapping: Path | None, history: tuple[Path, ...]) -> TrainingTable:
+def _load(
+    data: Path, mapping: Path | None, history: tuple[Path, ...], register_file: Path | None
+) -> TrainingTable:
     started = time.perf_counter()
-    _say(f"computing point-in-time features of {data.name} …")
     try:
-        table = load_table(data, mapping, history)
-    except (MappingError, ValueError) as exc:
+        register = load_register(register_file, progress=True) if register_file else None
+        _say(f"computing point-in-time features of {data.name} …")
+        table = load_table(data, mapping, history, register)
+    except (MappingError, RegisterFileError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     labelled = table.labelled().height
     _say(
@@ -98,6 +109,12 @@ def cli() -> None:
     help="Earlier data giving the profiles their past; repeatable.",
 )
 @click.option(
+    "--register",
+    "register_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Register to compute trademark-match features of a history table.",
+)
+@click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
@@ -108,6 +125,7 @@ def dataset(
     data: Path | None,
     mapping: Path | None,
     history: tuple[Path, ...],
+    register_file: Path | None,
     out: Path,
 ) -> None:
     """Build a training table: features as known at each declaration, and its label."""
@@ -118,7 +136,7 @@ def dataset(
         table = build_store_table(store)
     else:
         assert data is not None
-        table = _load(data, mapping, history)
+        table = _load(data, mapping, history, register_file)
     table.save(out)
     _say(f"wrote {out} ({table.frame.height} declarations)")
 
@@ -160,6 +178,7 @@ def fit_cmd(
     data: Path,
     mapping: Path | None,
     history: tuple[Path, ...],
+    register_file: Path | None,
     registry: Path,
     version: str | None,
     valid_from: datetime | None,
@@ -175,7 +194,7 @@ def fit_cmd(
     scheduler: str | None,
 ) -> None:
     """Fit a model on the earlier period, stop early on the later one, save it."""
-    table = _load(data, mapping, history)
+    table = _load(data, mapping, history, register_file)
     config = FitConfig(
         valid_from=valid_from,
         valid_fraction=valid_fraction,
@@ -245,6 +264,7 @@ def evaluate(
     data: Path,
     mapping: Path | None,
     history: tuple[Path, ...],
+    register_file: Path | None,
     start: datetime | None,
     fmt: str,
     out: Path | None,
@@ -265,7 +285,7 @@ def evaluate(
             production = load_model_dir(model_dir(registry, current), for_serving=False)
     except ReloadRefused as exc:
         raise click.ClickException(str(exc)) from exc
-    table = _load(data, mapping, history)
+    table = _load(data, mapping, history, register_file)
     if start is not None:
         table = table.between(start, None)
     try:

@@ -28,6 +28,8 @@ from riskd.features import CATEGORICAL, FEATURE_NAMES, ProfileSpec, history_feat
 from riskd.features.declaration import history_rows
 from riskd.features.profiles import profile_feature_names
 from riskd.policy import DEFAULT_RATES_TO_USD
+from riskd.register.model import Register
+from training.history import with_match_features
 from training.mapping import ColumnMapping, load_mapping
 
 # Columns of a training table besides the features.
@@ -158,13 +160,24 @@ def read_history(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, try_parse_dates=True)
 
 
-def build_history_table(data: Path, history: Sequence[Path] = ()) -> TrainingTable:
-    """Features of a history table's declarations, with earlier history files as context."""
+def build_history_table(
+    data: Path, history: Sequence[Path] = (), register: Register | None = None
+) -> TrainingTable:
+    """Features of a history table's declarations, with earlier history files as context;
+    with a register, the trademark-match features are computed by the serving matcher."""
     frames = [read_history(p) for p in (*history, data)]
     target = frames[-1]["declaration_id"].cast(pl.String)
+    combined = pl.concat(frames, how="diagonal_relaxed")
+    if register is not None:
+        combined = with_match_features(combined, register, progress=True)
     table = build_table(
-        pl.concat(frames, how="diagonal_relaxed"),
-        source={"kind": "history", "data": data.name, "history": [p.name for p in history]},
+        combined,
+        source={
+            "kind": "history",
+            "data": data.name,
+            "history": [p.name for p in history],
+            "register": register.version if register is not None else None,
+        },
     )
     frame = table.frame.filter(pl.col("declaration_id").is_in(target.implode()))
     return TrainingTable(frame, table.features, table.categorical, table.source)
@@ -219,14 +232,24 @@ def build_store_table(database: Path) -> TrainingTable:
 
 
 def load_table(
-    data: Path, mapping: Path | None = None, history: Sequence[Path] = ()
+    data: Path,
+    mapping: Path | None = None,
+    history: Sequence[Path] = (),
+    register: Register | None = None,
 ) -> TrainingTable:
     """Any supported source, chosen by what is given: a training table written by
-    `riskd-train dataset`, an external file with a mapping, a store, or a history table."""
+    `riskd-train dataset`, an external file with a mapping, a store, or a history table
+    (whose match features need a register)."""
+    is_history = mapping is None and not is_training_table(data) and data.suffix not in _STORES
+    if register is not None and not is_history:
+        raise ValueError("a register applies to history tables only (the store has its matches)")
     if mapping is not None:
         return build_mapped_table(load_mapping(mapping), data, history)
     if is_training_table(data):
         return TrainingTable.load(data)
-    if data.suffix in (".db", ".sqlite", ".sqlite3"):
+    if data.suffix in _STORES:
         return build_store_table(data)
-    return build_history_table(data, history)
+    return build_history_table(data, history, register)
+
+
+_STORES = (".db", ".sqlite", ".sqlite3")

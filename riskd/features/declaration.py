@@ -90,7 +90,7 @@ def declaration_features(
         "departure_country": declaration.departure_country or None,
     }
     features.update(_goods_features(declaration, rates_to_usd))
-    features.update(_match_features([m for item in items for m in item.matches]))
+    features.update(match_features([m for item in items for m in item.matches]))
     features.update(_history_features(declaration, history, rates_to_usd))
     return features
 
@@ -134,7 +134,8 @@ def _goods_features(
     }
 
 
-def _match_features(matches: Sequence[Match]) -> dict[str, FeatureValue]:
+def match_features(matches: Sequence[Match]) -> dict[str, FeatureValue]:
+    """The trademark-match features of all matches of a declaration."""
     if not matches:
         return {
             "best_match_method": None,
@@ -269,7 +270,7 @@ def history_rows(
     rule-hit features repeated on every row, so that training reads them as serving does."""
     fields = declaration_fields(declaration)
     evidence = {
-        **_match_features([m for item in items for m in item.matches]),
+        **match_features([m for item in items for m in item.matches]),
         **{k: v for k, v in with_rule_hits({}, rule_hits).items()},
     }
     return [
