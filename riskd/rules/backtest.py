@@ -89,7 +89,7 @@ def add_matches(history: pl.DataFrame, register_path: Path, progress: Progress) 
             "match_raises_risk",
         )
     }
-    for screened in declarations_of(history):
+    for screened in declarations_of(history.sort("declaration_id", "line_no", maintain_order=True)):
         progress("matching")
         declaration = screened.declaration
         for item in declaration.items:

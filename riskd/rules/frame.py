@@ -235,8 +235,8 @@ def frame_of(screened: Iterable[Screened]) -> pl.DataFrame:
 
 
 def declarations_of(history: pl.DataFrame) -> Iterator[Screened]:
-    """Declarations rebuilt from history rows (one per item), in order of first appearance;
-    a row's match columns become a single match of its item."""
+    """Declarations rebuilt from history rows (one per item, a declaration's rows next to
+    each other), in order; a row's match columns become a single match of its item."""
     columns = set(history.columns)
     feature_names = [
         f.name

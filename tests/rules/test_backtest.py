@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from riskd.cli.main import cli
-from riskd.rules.backtest import read_history, run_backtest
+from riskd.rules.backtest import add_matches, read_history, run_backtest
 from riskd.rules.loader import compile_directory
 from tests.rules.factory import TODAY, write_dir
 
@@ -180,3 +180,24 @@ def test_the_command_writes_a_self_contained_report(tmp_path: Path) -> None:
     page = out.read_text()
     assert "<script src=" not in page and "Plotly.newPlot" in page
     assert "Against the baseline" in page
+
+
+def test_matches_can_be_computed_from_a_register(tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "recordation_id,right_type,mark,holder,valid_from,hs_prefixes\n"
+        "TM-9,TRADEMARK,VELOX,Velox AG,2020-01-01,64\n",
+        encoding="utf-8",
+    )
+    frame = history().with_columns(
+        pl.when(pl.col("declaration_id") == "D1")
+        .then(pl.lit("VELOX"))
+        .otherwise(pl.lit(""))
+        .alias("brand")
+    )
+    matched = add_matches(frame, register, lambda _: None)
+    best = matched.filter(pl.col("best_match_score").is_not_null())
+    assert best["declaration_id"].to_list() == ["D1"]
+    assert best["match_recordation_id"].to_list() == ["TM-9"]
+    assert best["match_raises_risk"].to_list() == [True]
+    assert matched.height == frame.height
