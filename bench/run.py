@@ -16,7 +16,8 @@ RESULTS = Path(__file__).parent / "results"
 def main(argv: list[str]) -> int:
     RESULTS.mkdir(exist_ok=True)
     names = sorted(
-        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
         if m.name.startswith("bench_")
     )
     wanted = [n for n in names if not argv or any(a in n for a in argv)]

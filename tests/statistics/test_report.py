@@ -91,4 +91,4 @@ def test_report_command_json_and_html(store_path: Path, tmp_path: Path) -> None:
     assert any("POST1" in w for w in payload["warnings"])
     page = out.read_text(encoding="utf-8")
     assert page.count("plotly") > 5 and "Early warning" in page and "POST1" in page
-    assert "<script src=\"http" not in page  # plotly.js is inlined, nothing from the network
+    assert '<script src="http' not in page  # plotly.js is inlined, nothing from the network
