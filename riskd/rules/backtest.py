@@ -248,6 +248,7 @@ class BacktestResult:
     rules: tuple[RuleStats, ...]
     offices: tuple[OfficeLoad, ...]
     overlap: tuple[tuple[float, ...], ...]  # [i][j]: share of rule i's hits also hit by j
+    office_hits: tuple[tuple[int, ...], ...] = ()  # [i][k]: hits of rule i at office k
     comparison: Comparison | None = None
     notes: tuple[str, ...] = ()
 
@@ -340,6 +341,20 @@ def office_loads(hits: pl.DataFrame, rules: Sequence[Rule], policy: Policy) -> l
         )
         for row in table.iter_rows(named=True)
     ]
+
+
+def office_hits(
+    hits: pl.DataFrame, n_rules: int, offices: list[str]
+) -> tuple[tuple[int, ...], ...]:
+    """Hits of each rule at each office (in the order of `offices`)."""
+    if not n_rules:
+        return ()
+    table = hits.group_by("customs_office").agg(pl.col(f"r{i}").sum() for i in range(n_rules))
+    by_office = {str(row[0]): row[1:] for row in table.iter_rows()}
+    return tuple(
+        tuple(int(by_office.get(office, (0,) * n_rules)[i]) for office in offices)
+        for i in range(n_rules)
+    )
 
 
 def _flags(hits: pl.DataFrame, n_rules: int) -> pl.Series:
@@ -442,6 +457,7 @@ def run_backtest(
         rules=tuple(stats),
         offices=tuple(offices),
         overlap=tuple(tuple(r) for r in overlap),
+        office_hits=office_hits(hits, len(rules), [o.office for o in offices]),
         comparison=comparison,
         notes=tuple(notes),
     )

@@ -147,6 +147,18 @@ def _figures(result: BacktestResult) -> list[tuple[str, go.Figure]]:
     heat.update_layout(height=max(400, 22 * len(ids)), yaxis_autorange="reversed")
 
     offices = [o.office for o in result.offices]
+    per_office = go.Figure(
+        go.Heatmap(
+            z=[list(row) for row in result.office_hits],
+            x=offices,
+            y=ids,
+            colorscale="Oranges",
+            colorbar={"title": "hits"},
+        )
+    )
+    per_office.update_layout(
+        height=max(400, 22 * len(ids)), yaxis_autorange="reversed", xaxis_type="category"
+    )
     load = go.Figure()
     load.add_bar(
         name="inspection rate (rules)", x=offices, y=[o.inspection_rate for o in result.offices]
@@ -158,12 +170,13 @@ def _figures(result: BacktestResult) -> list[tuple[str, go.Figure]]:
         y=[o.capacity for o in result.offices],
         marker={"symbol": "line-ew-open", "size": 30},
     )
-    load.update_layout(yaxis_tickformat=".1%", height=420)
+    load.update_layout(yaxis_tickformat=".1%", height=420, xaxis_type="category")
     figures = [
         ("Hits per rule and what inspections found", hits),
         ("Precision against recall (marker size: hits)", scatter),
         ("Overlap: share of the row rule's hits also hit by the column rule", heat),
         ("Inspection load per office against capacity", load),
+        ("Hits per rule and office", per_office),
     ]
     c = result.comparison
     if c is not None:

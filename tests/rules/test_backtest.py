@@ -119,6 +119,9 @@ def test_office_load_counts_what_rules_alone_inspect(tmp_path: Path) -> None:
     assert (a.declarations, a.flagged, a.inspections) == (4, 3, 2)
     assert a.inspection_rate == 0.5 and a.capacity == 0.2 and a.over_capacity
     assert (b.declarations, b.flagged, b.inspections) == (2, 1, 1) and not b.over_capacity
+    # POST hits D1, D2 at A and D6 at B; SHOES D1, D3 at A and D6 at B; TRIAL D3 at A
+    assert [o.office for o in result.offices] == ["A", "B"]
+    assert result.office_hits == ((2, 1), (2, 1), (1, 0))
 
 
 def test_the_baseline_comparison(tmp_path: Path) -> None:
