@@ -6,8 +6,9 @@ feature rows: p50/p99/p99.9. Target: p99 ≤ 0.3 ms. Also times the serving feat
 `declaration_features` with the store's entity profiles (SQLite) holding 20,000 declarations.
 
 The machine is shared: wall-clock tails include time the process waited for a core. The
-thread CPU time of each call (`score_thread_cpu`) is reported beside it, with the load
-average, so the model's own cost can be told apart from the neighbours'.
+thread CPU time of each call (`score_thread_cpu`) and the p99 of each of five rounds are
+reported beside the overall figures, with the load average, so the model's own cost can be
+told apart from the neighbours'.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from training.history import declarations_from_history
 
 TRAIN_ROWS = 200_000
 CALLS = 20_000
+ROUNDS = 5  # p99 per round of 4,000 calls: a round without neighbours' load shows the model
 PROFILE_DECLARATIONS = 20_000
 TARGET_P99_MS = 0.3
 
@@ -74,6 +76,10 @@ def main(results_dir: Path) -> dict[str, Any]:
                 score_cpu.append(time.thread_time() - cpu_started)
         finally:
             gc.enable()
+        rounds = [
+            _percentiles(score_times[start : start + CALLS // ROUNDS])["p99_ms"]
+            for start in range(0, CALLS, CALLS // ROUNDS)
+        ]
 
         print("serving features with SQLite profiles …", file=sys.stderr, flush=True)
         declarations = list(declarations_from_history(history.head(PROFILE_DECLARATIONS * 3)))
@@ -98,9 +104,12 @@ def main(results_dir: Path) -> dict[str, Any]:
         "calls": CALLS,
         "score": scoring,
         "score_thread_cpu": cpu,
+        "score_p99_ms_per_round": rounds,
+        "score_p99_ms_quietest_round": min(rounds),
         "load_average_1min": round(load_before, 2),
         "target_p99_ms": TARGET_P99_MS,
         "within_target": scoring["p99_ms"] <= TARGET_P99_MS,
+        "within_target_quietest_round": min(rounds) <= TARGET_P99_MS,
         "within_target_cpu": cpu["p99_ms"] <= TARGET_P99_MS,
         "features_with_sqlite_profiles": _percentiles(feature_times),
         "profile_declarations": min(PROFILE_DECLARATIONS, len(declarations)),

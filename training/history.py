@@ -4,8 +4,8 @@ A history table (one row per item) carries no match results. To train on them, t
 declarations are rebuilt from their rows and run through the same matcher the daemon uses,
 against a register given for the purpose; the match features are then those serving would
 have computed with that register. Matching today's register against older declarations is a
-mild look-ahead (a recordation filed later may match); the matcher's validity dates keep
-recordations out of declarations made before they were valid.
+mild look-ahead (a recordation filed later may match); a recordation not yet in force on
+the declaration's date matches without raising risk, as at serving.
 """
 
 from __future__ import annotations
