@@ -177,7 +177,9 @@ def _read_table(path: Path) -> pl.DataFrame:
 
 
 def _strings(data: MappingABC[str, Any], key: str, source: str) -> tuple[str, ...]:
-    value = data.get(key) or ()
+    value = data.get(key)
+    if value is None:
+        return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise MappingError(f"{source}: {key} must be a list of column names")
     return tuple(value)
