@@ -231,7 +231,11 @@ def explain(
             *explain(condition.child, context, lists, depth + 1),
         ]
     if isinstance(condition, OnList):
-        return [f"{pad}{mark} on_list {condition.list_name}  ({condition.pos})"]
+        entries = lists[condition.list_name].hits(
+            context.declaration, context.item, context.best_match, declared_on(context.declaration)
+        )
+        sources = f"   [listed by {', '.join(e.source for e in entries)}]" if entries else ""
+        return [f"{pad}{mark} on_list {condition.list_name}{sources}  ({condition.pos})"]
     value = reader_of(condition.field)(context)
     operand = condition.operand
     shown = list(operand) if isinstance(operand, tuple) else operand

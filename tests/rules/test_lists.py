@@ -8,6 +8,7 @@ from pathlib import Path
 from riskd.domain import Item, Party, TransportMode
 from riskd.rules.lists import WatchList
 from riskd.rules.loader import compile_directory
+from riskd.rules.testing import run_tests
 from tests.rules.factory import TODAY, declaration, item, match, write_dir
 
 LISTS = """
@@ -87,3 +88,27 @@ def test_expired_entries_are_warned_about_and_unused_lists_can_never_fire(tmp_pa
     )
     codes = {p.code for p in directory.problems}
     assert {"W-EXPIRED-ENTRY", "W-NEVER-FIRES"} <= codes
+
+
+def test_a_failing_test_shows_which_entry_listed_the_party(tmp_path: Path) -> None:
+    rule = """
+    rules:
+      - id: LISTED
+        title: listed
+        owner: me
+        severity: LOW
+        score: 0.5
+        when:
+          all:
+            - {on_list: parties}
+            - {field: transport_mode, eq: SEA}
+        tests:
+          - fires: true
+            declaration: {transport_mode: POSTAL, importer: P-1, declared_at: 2026-11-20,
+                          items: [{hs_code: "64"}]}
+    """
+    directory = compile_directory(
+        write_dir(tmp_path / "r", {"lists.yaml": LISTS, "rules.yaml": rule}), today=TODAY
+    )
+    (result,) = run_tests(directory, today=TODAY).results
+    assert any("✓ on_list parties   [listed by RA-1]" in line for line in result.explanation)
