@@ -146,13 +146,17 @@ def pack(hashes: array[int], names: array[int], name_bits: int) -> npt.NDArray[n
 
 def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.uint64]:
     """One bit per possible top-`bits` prefix of a hash, set where some key has it. The
-    hashes are sorted, so equal prefixes are neighbours and one pass ORs them together."""
+    hashes are sorted, so equal prefixes are neighbours and one pass ORs them together;
+    the pass goes a slice at a time, to keep the temporaries small."""
     bitmap = np.zeros(max(1, (1 << bits) // 64), dtype=np.uint64)
-    if not len(sorted_hashes):
-        return bitmap
-    positions = sorted_hashes.view(np.uint64) >> np.uint64(64 - bits)
-    words = positions >> np.uint64(6)
-    values = np.uint64(1) << (positions & np.uint64(63))
-    starts = np.flatnonzero(np.diff(words, prepend=words[0] + np.uint64(1)))
-    bitmap[words[starts]] = np.bitwise_or.reduceat(values, starts)
+    for start in range(0, len(sorted_hashes), _SLICE):
+        part = sorted_hashes[start : start + _SLICE]
+        positions = part.view(np.uint64) >> np.uint64(64 - bits)
+        words = positions >> np.uint64(6)
+        values = np.uint64(1) << (positions & np.uint64(63))
+        starts = np.flatnonzero(np.diff(words, prepend=words[0] + np.uint64(1)))
+        bitmap[words[starts]] |= np.bitwise_or.reduceat(values, starts)
     return bitmap
+
+
+_SLICE = 1 << 22

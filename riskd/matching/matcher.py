@@ -17,7 +17,7 @@ from datetime import date
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from riskd.domain import Declaration, Item, Match, MatchMethod, NoRiskReason
@@ -156,6 +156,7 @@ class Matcher:
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
         best: dict[int, _Found] = {}
+        typos: dict[int, list[int]] = {}  # window → names sharing a deletion with it
         hits = self.table.lookup(probes, limits)
         hits.sort(key=lambda hit: kinds[hit[0]])  # key equality first
         for number, names in hits:
@@ -163,20 +164,48 @@ class Matcher:
             window = windows[index]
             if kind != _EQUAL and any(window.within(other) for other in named):
                 continue
+            if kind == _DELETION:
+                typos.setdefault(index, []).extend(names)
+                continue
             for name in names:
                 if (index, name) in seen or not self._worth_comparing(kind, window, name):
                     continue
                 seen.add((index, name))
                 found = self._assess(window, name, item, on, party_ids)
-                if found is None:
-                    continue
-                if kind == _EQUAL:
-                    named.append(window)
-                current = best.get(found.owner)
-                if current is None or found.rank > current.rank:
-                    best[found.owner] = found
+                if found is not None:
+                    if kind == _EQUAL:
+                        named.append(window)
+                    _keep(best, found)
+        for index, names in typos.items():
+            window = windows[index]
+            for name in self._within_budget(window, names):
+                if (index, name) not in seen:
+                    seen.add((index, name))
+                    found = self._assess(window, name, item, on, party_ids)
+                    if found is not None:
+                        _keep(best, found)
         ranked = sorted(best.values(), key=lambda f: f.rank, reverse=True)
         return tuple(self._match(f, party_ids) for f in ranked[: self.config.max_matches])
+
+    def _within_budget(self, window: _Window, names: list[int]) -> list[int]:
+        """The names sharing a deletion with a window that are within their edit budget of
+        it, checked in one call to rapidfuzz: in a dense register a short word shares a
+        deletion with hundreds of names, and only a few of them are typos of it close enough
+        to be listed."""
+        unique = list(dict.fromkeys(names))
+        latin = self.names.latin
+        close = process.extract(
+            window.latin,
+            [latin[n] for n in unique],
+            scorer=fuzz.ratio,
+            score_cutoff=self.config.list_from.get(MatchMethod.FUZZY, 0.0),
+            limit=None,
+        )
+        return [
+            unique[position]
+            for _, _, position in close
+            if self._worth_comparing(_DELETION, window, unique[position])
+        ]
 
     def _worth_comparing(self, kind: int, window: _Window, name: int) -> bool:
         """A cheap check on the strings alone: most candidates of a deletion or a sound key
@@ -320,6 +349,13 @@ class Matcher:
             no_risk_reason=found.reason,
             explanation=explanation,
         )
+
+
+def _keep(best: dict[int, _Found], found: _Found) -> None:
+    """Keep the better evidence for a recordation."""
+    current = best.get(found.owner)
+    if current is None or found.rank > current.rank:
+        best[found.owner] = found
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,7 @@ METHODS: tuple[Method, ...] = (exact, compact, skeleton, transliteration, fuzzy,
 
 def describe() -> list[tuple[MatchMethod, str]]:
     """Each method with its docstring in one line, for the documentation."""
-    names = {
+    names: dict[Method, MatchMethod] = {
         exact: MatchMethod.EXACT,
         compact: MatchMethod.COMPACT,
         skeleton: MatchMethod.SKELETON,
