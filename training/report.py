@@ -34,6 +34,11 @@ th:first-child, td:first-child { text-align: left; }
 {% for v in row.recall %}<td>{{ "%.3f"|format(v) }}</td>{% endfor %}
 <td>{{ row.auc }}</td></tr>{% endfor %}
 </table>
+<table><tr><th>share of infringing value caught</th>
+{% for r in rates %}<th>@{{ r }}</th>{% endfor %}</tr>
+{% for row in table %}<tr><td>{{ row.name }}</td>
+{% for v in row.value %}<td>{{ "%.3f"|format(v) }}</td>{% endfor %}</tr>{% endfor %}
+</table>
 {% if random %}<p>Random selections ({{ random.n }} declarations, {{ random.positives }}
 infringing): AUC {{ random.auc }}, precision @5% {{ "%.3f"|format(random.p5) }}.</p>{% endif %}
 {% for figure in figures %}{{ figure }}{% endfor %}
@@ -108,6 +113,7 @@ def render_html(evaluation: Evaluation) -> str:
             "name": s.name if s is not evaluation.baseline else f"rules only ({s.name})",
             "precision": [s.metrics.precision_at[k] for k in keys],
             "recall": [s.metrics.recall_at[k] for k in keys],
+            "value": [s.metrics.value_share_at[k] for k in keys],
             "auc": f"{s.metrics.auc:.3f}" if s.metrics.auc is not None else "—",
         }
         for s in scorers
