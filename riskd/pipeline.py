@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from riskd.domain import Assessment, Declaration, ItemAssessment, Versions
 from riskd.features import NO_HISTORY, HistoryProvider, declaration_features, with_rule_hits
 from riskd.matching import Matcher, build_matcher
-from riskd.model import RiskModel
+from riskd.model import RiskModel, model_reasons
 from riskd.policy import Policy, recommend
 from riskd.register.model import EMPTY_REGISTER, Register
 from riskd.rules import NO_RULES, RuleSet
@@ -127,7 +127,7 @@ def assess(
         risk_score=decision.risk_score,
         decided_at=now or _now(),
         versions=snapshot.versions,
-        reasons=decision.reasons,
+        reasons=decision.reasons + model_reasons(model_score),
         items=items,
         rule_hits=rule_hits,
         model_score=model_score.probability if model_score is not None else None,

@@ -1,6 +1,7 @@
 """Serving of the LightGBM infringement-risk model: load, check, score, explain."""
 
 from riskd.model.encoding import FeatureEncoder
+from riskd.model.explain import model_reasons
 from riskd.model.lightgbm_model import LightGBMRiskModel, load_model_dir, serving_problems
 from riskd.model.registry import (
     load_production_model,
@@ -20,6 +21,7 @@ __all__ = [
     "load_model_dir",
     "load_production_model",
     "load_shadow_model",
+    "model_reasons",
     "production_version",
     "serving_problems",
     "set_production",

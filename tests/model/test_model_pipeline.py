@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from riskd.domain import Outcome, OutcomeResult, Party
+from riskd.domain import Outcome, OutcomeResult, Party, ReasonKind
 from riskd.features import declaration_features
 from riskd.model import load_production_model
 from riskd.pipeline import assess, build_snapshot
@@ -27,6 +27,12 @@ def test_assessment_carries_model_score_and_reasons(trained_registry: Path, tmp_
     assert 0 < len(assessment.contributions) <= 5
     assert assessment.risk_score >= assessment.model_score
     assert assessment.versions.model == "v1"
+    model_reasons = [r for r in assessment.reasons if r.kind is ReasonKind.MODEL]
+    raising = [c for c in assessment.contributions if c.contribution > 0]
+    assert [r.code for r in model_reasons] == [f"MODEL_{c.feature.upper()}" for c in raising]
+    for reason, contribution in zip(model_reasons, raising, strict=True):
+        assert contribution.feature.replace("_", " ") in reason.message
+        assert reason.weight == pytest.approx(assessment.model_score, abs=1e-4)
 
 
 def test_profiles_count_what_came_before(tmp_path: Path) -> None:
