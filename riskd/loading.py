@@ -15,6 +15,7 @@ from riskd.model import RiskModel, ShadowedModel, load_production_model, load_sh
 from riskd.pipeline import Snapshot, SnapshotHolder, build_snapshot
 from riskd.register import RegisterFileError, load_register
 from riskd.register.model import EMPTY_REGISTER, Register
+from riskd.register.store import CURRENT, RegisterStoreError, current_register, import_register
 from riskd.rules import NO_RULES
 from riskd.rules.loader import LoadedRules, load_rule_directory
 from riskd.settings import Settings
@@ -29,6 +30,24 @@ def load_register_from(path: Path | None) -> Register:
         raise ReloadRefused("register", [p.render(path) for p in exc.problems]) from exc
     except OSError as exc:
         raise ReloadRefused("register", [f"{path}: {exc.strerror or exc}"]) from exc
+
+
+def configured_register(settings: Settings, path: Path | None = None) -> Register:
+    """The register to serve: `path` if given (imported into the register store first when
+    one is configured), else the store's current version, else the configured file."""
+    store = settings.register_dir
+    try:
+        if store is not None and path is not None:
+            import_register(path, store)
+            return current_register(store)
+        if store is not None and (store / CURRENT).exists():
+            return current_register(store)
+    except RegisterFileError as exc:
+        source = path or store or Path("register")
+        raise ReloadRefused("register", [p.render(source) for p in exc.problems]) from exc
+    except (RegisterStoreError, OSError) as exc:
+        raise ReloadRefused("register", [str(exc)]) from exc
+    return load_register_from(path or settings.register_file)
 
 
 def load_rules_from(path: Path) -> LoadedRules:
@@ -49,7 +68,7 @@ def initial_snapshot(settings: Settings) -> Snapshot:
     """The snapshot the daemon starts with; any failure here stops the start-up."""
     rules = load_rules_from(settings.rules_dir) if settings.rules_dir else None
     return build_snapshot(
-        register=load_register_from(settings.register_file),
+        register=configured_register(settings),
         rules=rules.ruleset if rules else NO_RULES,
         policy=rules.policy if rules else None,
         model=load_model_from(settings.model_registry) if settings.model_registry else None,
@@ -58,7 +77,7 @@ def initial_snapshot(settings: Settings) -> Snapshot:
 
 def reload_register(holder: SnapshotHolder, settings: Settings, path: Path | None) -> Snapshot:
     with holder.swap_lock:
-        register = load_register_from(path or settings.register_file)
+        register = configured_register(settings, path)
         snapshot = holder.current().with_register(register)
         holder.swap(snapshot)
         return snapshot

@@ -55,7 +55,7 @@ class SourceWatcher:
         candidates = [
             _Source(
                 "register",
-                settings.register_file,
+                settings.register_dir or settings.register_file,
                 lambda: loading.reload_register(holder, settings, None),
                 (),
             ),

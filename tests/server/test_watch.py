@@ -6,6 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
+from riskd import loading
+from riskd.domain import ReloadRefused
+from riskd.register.store import current_version
 from riskd.server.watch import fingerprint
 from tests.server.conftest import start_server
 
@@ -47,3 +52,29 @@ def test_fingerprint_of_directory_sees_new_and_changed_files(tmp_path: Path) -> 
     (tmp_path / "sub" / "b.yaml").write_text("y", encoding="utf-8")
     assert fingerprint(tmp_path) != before
     assert len(fingerprint(tmp_path)) == 2
+
+
+def test_reload_with_a_register_store_imports_and_keeps_versions(tmp_path: Path) -> None:
+    store = tmp_path / "register-store"
+    riskd_server = start_server(tmp_path, register_dir=store, reload_poll_seconds=0)
+    try:
+        first = tmp_path / "first.csv"
+        _write(first, HEADER + "T1,TRADEMARK,KALORA,,Kalora SpA,,,,,2020-01-01,\n", 0)
+        snapshot = loading.reload_register(
+            riskd_server.runtime.holder, riskd_server.runtime.settings, first
+        )
+        assert snapshot.register.version == current_version(store)
+        broken = tmp_path / "broken.csv"
+        _write(broken, HEADER + "T2,TRADEMARK,,,,,,,,2020-01-01,\n", 0)
+        with pytest.raises(ReloadRefused) as refused:
+            loading.reload_register(
+                riskd_server.runtime.holder, riskd_server.runtime.settings, broken
+            )
+        assert any("broken.csv" in p for p in refused.value.problems)
+        assert current_version(store) == snapshot.register.version
+        again = loading.reload_register(
+            riskd_server.runtime.holder, riskd_server.runtime.settings, None
+        )
+        assert again.register.version == snapshot.register.version
+    finally:
+        riskd_server.close()
