@@ -161,11 +161,11 @@ def dataset(
 )
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--learning-rate", type=float, default=0.1, show_default=True)
-@click.option("--num-leaves", type=int, default=15, show_default=True)
+@click.option("--num-leaves", type=int, default=8, show_default=True)
 @click.option(
     "--max-depth",
     type=int,
-    default=4,
+    default=3,
     show_default=True,
     help="Deeper trees explain (pred_contrib) more slowly at serving.",
 )
