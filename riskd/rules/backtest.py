@@ -28,6 +28,7 @@ from riskd.rules.frame import declarations_of, prepare_frame
 from riskd.rules.lists import WatchList
 from riskd.rules.loader import RuleDirectory
 from riskd.rules.polars_lower import (
+    SharedConditions,
     contains_fields,
     lowered_column,
     rule_expr,
@@ -137,9 +138,11 @@ def evaluate_frame(
     )
     names = frame.columns
     outcomes = [pl.col(c).fill_null(False).any().alias(c) for c in OUTCOME_COLUMNS if c in names]
-    per_item = [rule_expr(r, lists).alias(f"r{i}") for i, r in enumerate(rules)]
+    shared = SharedConditions()
+    per_item = [rule_expr(r, lists, shared).alias(f"r{i}") for i, r in enumerate(rules)]
     per_declaration = (
         frame.lazy()
+        .with_columns(shared.exprs())
         .select(
             "_declaration",
             "declaration_id",
