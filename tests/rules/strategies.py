@@ -211,15 +211,27 @@ FIELDS_OF_TYPE = {
 
 
 @st.composite
-def leaves(draw: st.DrawFn) -> Leaf:
+def vocabularies(draw: st.DrawFn) -> dict[FieldType, list[str]]:
+    """A few fields per type for one case: rules then share fields (and conditions), as
+    officers' rules do, which is where contradictions and shared columns are exercised."""
+    return {
+        kind: draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
+        for kind, names in FIELDS_OF_TYPE.items()
+    }
+
+
+@st.composite
+def leaves(draw: st.DrawFn, vocabulary: dict[FieldType, list[str]] | None = None) -> Leaf:
     kind = draw(st.sampled_from(list(FieldType)))
-    field = draw(st.sampled_from(FIELDS_OF_TYPE[kind]))
+    field = draw(st.sampled_from((vocabulary or FIELDS_OF_TYPE)[kind]))
     op = draw(st.sampled_from(OPS_OF_TYPE[kind]))
     return Leaf(POS, field, op, draw(_operand(field, op)), POS)  # type: ignore[arg-type]
 
 
-def conditions(lists: bool = True) -> st.SearchStrategy[Condition]:
-    base: st.SearchStrategy[Condition] = leaves()
+def conditions(
+    lists: bool = True, vocabulary: dict[FieldType, list[str]] | None = None
+) -> st.SearchStrategy[Condition]:
+    base: st.SearchStrategy[Condition] = leaves(vocabulary)
     if lists:
         base = base | st.sampled_from([k.value for k in ListKind]).map(lambda n: OnList(POS, n))
     return st.recursive(
@@ -234,7 +246,9 @@ def conditions(lists: bool = True) -> st.SearchStrategy[Condition]:
 
 
 @st.composite
-def rules(draw: st.DrawFn, index: int) -> Rule:
+def rules(
+    draw: st.DrawFn, index: int, vocabulary: dict[FieldType, list[str]] | None = None
+) -> Rule:
     # mostly unbounded, so that the conditions, not the dates, decide most cases
     valid_from = draw(days) if draw(st.integers(0, 3)) == 0 else None
     valid_until = draw(days) if draw(st.integers(0, 3)) == 0 else None
@@ -247,7 +261,7 @@ def rules(draw: st.DrawFn, index: int) -> Rule:
         severity=RuleSeverity.LOW,
         action=None,
         score=0.5,
-        when=draw(conditions()),
+        when=draw(conditions(vocabulary=vocabulary)),
         pos=POS,
         version=f"v{index}",
         valid_from=valid_from,

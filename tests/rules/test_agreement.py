@@ -17,7 +17,7 @@ from riskd.rules.errors import errors_of
 from riskd.rules.evaluator import compile_rules, declared_on, item_contexts
 from riskd.rules.frame import Screened, frame_of, prepare_frame
 from riskd.rules.lists import WatchList
-from tests.rules.strategies import RATES, rules, screened, watchlists
+from tests.rules.strategies import RATES, rules, screened, vocabularies, watchlists
 
 
 def _serving_hits(
@@ -51,8 +51,9 @@ def _polars_hits(
 def cases(draw: st.DrawFn) -> tuple[list[Rule], dict[str, WatchList], list[Screened]]:
     n_rules = draw(st.integers(1, 5))
     n_declarations = draw(st.integers(1, 8))
+    vocabulary = draw(vocabularies()) if draw(st.booleans()) else None
     return (
-        [draw(rules(i)) for i in range(n_rules)],
+        [draw(rules(i, vocabulary)) for i in range(n_rules)],
         draw(watchlists()),
         [draw(screened(i)) for i in range(n_declarations)],
     )
