@@ -7,17 +7,21 @@ the same both ways, and so must the rule's shadow state.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskd.rules.ast import Rule
+from riskd.domain import Declaration, Direction, Item, ItemAssessment, TransportMode
+from riskd.rules.ast import Leaf, Op, Rule, RuleSeverity
 from riskd.rules.backtest import evaluate_frame
 from riskd.rules.check import check_condition
 from riskd.rules.errors import errors_of
 from riskd.rules.evaluator import compile_rules, declared_on, item_contexts
 from riskd.rules.frame import Screened, frame_of, prepare_frame
 from riskd.rules.lists import WatchList
-from tests.rules.strategies import RATES, rules, screened, vocabularies, watchlists
+from tests.rules.strategies import POS, RATES, rules, screened, vocabularies, watchlists
 
 
 def _serving_hits(
@@ -85,3 +89,56 @@ def test_agreement_is_not_vacuous() -> None:
 
     count()
     assert fired > 20 and silent > 20
+
+
+# the truth of each comparison with 10, written out independently of both lowerings
+TRUTH_AT_10: dict[Op, tuple[bool, bool, bool]] = {  # for quantities 9, 10, 11
+    Op.LT: (True, False, False),
+    Op.LE: (True, True, False),
+    Op.GT: (False, False, True),
+    Op.GE: (False, True, True),
+    Op.EQ: (False, True, False),
+    Op.NE: (True, False, True),
+}
+BOUNDARY_CASES = [
+    *(
+        ("quantity", op, 10.0, quantity, expected)
+        for op, truths in TRUTH_AT_10.items()
+        for quantity, expected in zip((9.0, 10.0, 11.0), truths, strict=True)
+    ),
+    *(
+        ("quantity", Op.BETWEEN, (9.0, 10.0), quantity, expected)
+        for quantity, expected in ((8.0, False), (9.0, True), (10.0, True), (11.0, False))
+    ),
+]
+
+
+@pytest.mark.parametrize(("field", "op", "operand", "quantity", "expected"), BOUNDARY_CASES)
+def test_both_lowerings_agree_at_the_boundaries(
+    field: str, op: Op, operand: object, quantity: float, expected: bool
+) -> None:
+    """Boundaries decided table by table (random cases meet them only now and then)."""
+    goods = Item(1, "64041100", "shoes", quantity=quantity)
+    declaration = Declaration(
+        "D1",
+        datetime(2026, 5, 1, tzinfo=UTC),
+        Direction.IMPORT,
+        "2244",
+        TransportMode.SEA,
+        (goods,),
+    )
+    batch = [Screened(declaration, (ItemAssessment(1),), {})]
+    rule = Rule(
+        id="R0",
+        title="t",
+        owner="o",
+        severity=RuleSeverity.LOW,
+        action=None,
+        score=0.5,
+        when=Leaf(POS, field, op, operand, POS),  # type: ignore[arg-type]
+        pos=POS,
+        version="v",
+    )
+    wanted = {("D1", "r0", False)} if expected else set()
+    assert _serving_hits([rule], {}, batch) == wanted
+    assert _polars_hits([rule], {}, batch) == wanted
