@@ -28,8 +28,9 @@ from riskd.server.runtime import Runtime
 from riskd.server.screening import ScreeningServicer
 from riskd.server.watch import SourceWatcher
 from riskd.settings import Settings
-from riskd.store import open_store
+from riskd.store import SqliteStore, open_store
 from riskd.store.base import DecisionStore
+from riskd.store.profiles import SqliteProfiles
 from riskd.v1 import admin_service_pb2, screening_service_pb2
 
 log = structlog.get_logger("riskd.server")
@@ -65,7 +66,7 @@ class RiskdServer:
 
     def close(self) -> None:
         self.drain(0).wait()
-        self.runtime.store.close()
+        self.runtime.close()
 
 
 def create_server(
@@ -75,11 +76,12 @@ def create_server(
     store: DecisionStore | None = None,
 ) -> RiskdServer:
     """Build and bind (not start) a server; `settings.listen` with port 0 picks a free port."""
-    runtime = Runtime(
-        settings=settings,
-        holder=SnapshotHolder(snapshot or initial_snapshot(settings)),
-        store=store or open_store(settings.store, synchronous=settings.store_synchronous),
-    )
+    holder = SnapshotHolder(snapshot or initial_snapshot(settings))
+    store = store or open_store(settings.store, synchronous=settings.store_synchronous)
+    profiles = None
+    if settings.profiles and isinstance(store, SqliteStore):
+        profiles = SqliteProfiles(store.path, holder.current().policy.rates_to_base)
+    runtime = Runtime(settings=settings, holder=holder, store=store, profiles=profiles)
     limit = settings.limits.max_message_bytes
     server = grpc.server(
         ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="riskd"),
@@ -169,5 +171,5 @@ def _serve_one(settings: Settings) -> None:
     signal.signal(signal.SIGINT, on_signal)
     stopping.wait()
     riskd_server.drain().wait()
-    riskd_server.runtime.store.close()
+    riskd_server.runtime.close()
     log.info("stopped")

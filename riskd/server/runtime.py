@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 
 import structlog
 
-from riskd.domain import Assessment, Declaration
+from riskd.domain import Assessment, Declaration, Outcome
+from riskd.features import NO_HISTORY
 from riskd.pipeline import SnapshotHolder, assess
 from riskd.settings import Settings
-from riskd.store.base import DecisionStore
+from riskd.store.base import DecisionStore, OutcomeRecorded
+from riskd.store.profiles import SqliteProfiles
 
 decision_log = structlog.get_logger("riskd.decision")
 
@@ -26,6 +28,9 @@ class Runtime:
     settings: Settings
     holder: SnapshotHolder
     store: DecisionStore
+    # entity profiles (party, route, commodity history) behind the history features; None
+    # serves without history
+    profiles: SqliteProfiles | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _served: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -38,8 +43,11 @@ class Runtime:
         """Assess against one snapshot, store all (one transaction), log, return."""
         started = time.perf_counter()
         snapshot = self.holder.current()
-        assessed = [assess(snapshot, d) for d in declarations]
+        history = self.profiles or NO_HISTORY
+        assessed = [assess(snapshot, d, history=history) for d in declarations]
         self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
+        if self.profiles is not None:  # after the features were computed: no self-reference
+            self.profiles.record_declarations(declarations)
         latency_ms = (time.perf_counter() - started) * 1000 / max(len(assessed), 1)
         with self._lock:
             self._served += len(assessed)
@@ -63,3 +71,16 @@ class Runtime:
                 latency_ms=round(latency_ms, 3),
             )
         return assessed
+
+    def close(self) -> None:
+        self.store.close()
+        if self.profiles is not None:
+            self.profiles.close()
+
+    def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
+        """Store the outcome, then count it in the profiles of the declaration it followed."""
+        recorded = self.store.record_outcome(outcome)
+        if self.profiles is not None and not recorded.already_recorded:
+            stored = self.store.get_decision(outcome.decision_id)
+            self.profiles.record_outcome(outcome.decision_id, stored.declaration, outcome.result)
+        return recorded

@@ -113,7 +113,7 @@ class ScreeningServicer:
         if not request.HasField("outcome"):
             raise InvalidInput([FieldViolation("outcome", "is required")])
         outcome = convert.outcome_from_pb(request.outcome, datetime.now(UTC))
-        recorded = self._runtime.store.record_outcome(outcome)
+        recorded = self._runtime.record_outcome(outcome)
         return pb.RecordOutcomeResponse(
             outcome=convert.outcome_to_pb(recorded.outcome),
             already_recorded=recorded.already_recorded,

@@ -165,4 +165,4 @@ def test_drain_reports_not_serving(tmp_path: Path) -> None:
         == health_pb2.HealthCheckResponse.NOT_SERVING
     )
     assert stopped.wait(5)
-    riskd_server.runtime.store.close()
+    riskd_server.runtime.close()

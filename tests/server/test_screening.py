@@ -339,3 +339,24 @@ def test_domain_round_trip_through_protobuf() -> None:
     assert (
         convert.declaration_from_pb(convert.declaration_to_pb(declaration), Limits()) == declaration
     )
+
+
+def test_screening_and_outcomes_build_the_importers_history(client: Client) -> None:
+    profiles = client.server.runtime.profiles
+    assert profiles is not None
+    importer = Party("IMP-HISTORY", "Repeat Offender Ltd", "CN")
+    before = profiles.lookup([("importer", importer.id)])
+    assert before == {}
+    decided = [
+        screen(client, convert.declaration_to_pb(factory.declaration(importer=importer)))
+        for _ in range(3)
+    ]
+    seized = apb.Outcome(
+        outcome_id="OUT-HISTORY",
+        decision_id=decided[0].decision_id,
+        result=apb.OUTCOME_RESULT_SEIZED,
+    )
+    client.screening.RecordOutcome(pb.RecordOutcomeRequest(outcome=seized))
+    client.screening.RecordOutcome(pb.RecordOutcomeRequest(outcome=seized))  # counted once
+    counts = profiles.lookup([("importer", importer.id)])[("importer", importer.id)]
+    assert (counts.declarations, counts.inspections, counts.seizures) == (3, 1, 1)
