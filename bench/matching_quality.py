@@ -60,6 +60,7 @@ class Tally:
         counts["any_listed"] += bool(matches)
         counts["any_risk"] += any(m.raises_risk for m in matches)
         if expected:
+            counts["expected"] += 1
             listed = [m for m in matches if m.recordation_id == expected]
             counts["listed"] += bool(listed)
             counts["risk"] += any(m.raises_risk for m in listed)
@@ -72,7 +73,8 @@ class Tally:
         for group, counts in sorted(self.counts.items()):
             items = counts["items"]
             row: dict[str, Any] = {"items": items}
-            for key in ("listed", "risk", "authorised", "any_listed", "any_risk"):
+            keys = ("listed", "risk", "authorised") if counts["expected"] else ()
+            for key in (*keys, "any_listed", "any_risk"):
                 row[key] = round(counts[key] / items, 4) if items else None
             if self.misses.get(group):
                 row["missed_examples"] = self.misses[group]
@@ -282,7 +284,13 @@ def render(result: dict[str, Any]) -> str:
 @click.option("--seed", default=7, show_default=True, help="World and variant seed.")
 @click.option("--marks", default=2000, show_default=True, help="Recordations in the world.")
 @click.option("--declarations", default=6000, show_default=True, help="Declarations in the world.")
-@click.option("--out", type=click.Path(path_type=Path), default=RESULTS, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=RESULTS,
+    show_default="bench/results/matching_quality.json",
+    help="Where to write the results.",
+)
 def main(seed: int, marks: int, declarations: int, out: Path) -> None:
     """Measure matching quality on the fixtures world and an adversarial set."""
     result = evaluate(seed, marks, declarations)

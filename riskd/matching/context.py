@@ -4,7 +4,8 @@ A similarity alone never detains goods. The match must concern a recordation in 
 goods in the mark's protected classes, from a party the holder has not authorised, with a
 score above its method's risk threshold; and a mark that is an ordinary word ("apple",
 "polo", "shell") needs strong evidence: written in the brand or model field, and found by a
-key-equality method rather than a typo or a sound.
+key-equality method rather than a typo or a sound. A mark found glued inside a longer word
+is listed for the officer but never raises risk on its own.
 """
 
 from __future__ import annotations
@@ -56,5 +57,7 @@ def no_risk_reason(
     if evidence.edits > config.risk_edits:
         return NoRiskReason.LOW_SCORE
     if ordinary_word and (field not in BRAND_FIELDS or evidence.method not in STRONG_METHODS):
+        return NoRiskReason.WEAK_EVIDENCE
+    if evidence.inner:  # "ronte" inside "raikronter" may be chance: listed, never detains
         return NoRiskReason.WEAK_EVIDENCE
     return None

@@ -78,6 +78,7 @@ class _Window:
         "analysed",
         "field",
         "first",
+        "inner",
         "latin",
         "plain",
         "reading",
@@ -102,6 +103,7 @@ class _Window:
         self.reading = reading  # the Latin key is the transliteration, not the skeleton
         self.plain = False
         self.sound = ""
+        self.inner: tuple[int, int] | None = None  # letters i..j-1 of a single longer word
         self._keys: Keys | None = None
 
     def within(self, other: _Window) -> bool:
@@ -113,6 +115,20 @@ class _Window:
         )
 
     def keys(self) -> Keys:
+        if self._keys is None and self.inner is not None:
+            word = self.analysed.tokens[self.first]
+            low, high = self.inner
+            self._keys = Keys(
+                text=self.analysed.text[word.start + low : word.start + high],
+                spaced=word.folded[low:high],
+                compact=word.folded[low:high],
+                skeleton=word.skeleton[low:high],
+                latin=self.latin,
+                sound="",
+                units=1,
+                start=word.start + low,
+                end=word.start + high,
+            )
         if self._keys is None:
             self._keys = join(
                 self.analysed,
@@ -127,7 +143,7 @@ class _Window:
 
 # What a probe looked for, which decides the cheap check a candidate must pass before it is
 # compared by every method.
-_EQUAL, _SOUND, _DELETION = 0, 1, 2
+_EQUAL, _SOUND, _DELETION, _INNER = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +207,7 @@ class Matcher:
         """The names sharing a deletion with a window that are within their edit budget of
         it, checked in one call to rapidfuzz: in a dense register a short word shares a
         deletion with hundreds of names, and only a few of them are typos of it close enough
-        to be listed."""
+        to be listed; of those, only the most similar are compared further."""
         unique = list(dict.fromkeys(names))
         latin = self.names.latin
         close = process.extract(
@@ -199,7 +215,7 @@ class Matcher:
             [latin[n] for n in unique],
             scorer=fuzz.ratio,
             score_cutoff=self.config.list_from.get(MatchMethod.FUZZY, 0.0),
-            limit=None,
+            limit=self.config.max_typo_candidates,
         )
         return [
             unique[position]
@@ -208,6 +224,8 @@ class Matcher:
         ]
 
     def _worth_comparing(self, kind: int, window: _Window, name: int) -> bool:
+        if kind == _INNER:
+            return window.latin == self.names.latin[name]
         """A cheap check on the strings alone: most candidates of a deletion or a sound key
         are not within any edit budget, and are dropped before their keys are built."""
         if kind == _EQUAL:
@@ -264,7 +282,37 @@ class Matcher:
                     for table, add in zip((wanted, limits, owners, kinds), probed, strict=True):
                         table += add
                     windows.append(window)
+                if stop == first + 1:
+                    for window in self._inner_windows(field_name, analysed, first):
+                        wanted.append(hash(window.latin) ^ LATIN)
+                        limits.append(_UNLIMITED)
+                        owners.append(len(windows))
+                        kinds.append(_INNER)
+                        windows.append(window)
         return windows, wanted, limits, owners, kinds
+
+    def _inner_windows(self, field_name: str, analysed: Analysed, first: int) -> list[_Window]:
+        """Windows for a mark glued inside a longer word ("adidasoriginals"): every slice,
+        of at least `inner_from` letters, of an uncommon word of plain letters."""
+        token = analysed.tokens[first]
+        latin = token.latin
+        shortest = self.config.inner_from
+        if (
+            not shortest
+            or len(latin) <= shortest
+            or not token.folded.isascii()
+            or len(latin) != len(token.folded)
+            or token.folded in self.config.plain_words
+        ):
+            return []
+        windows = []
+        for low in range(len(latin) - shortest + 1):
+            for high in range(low + shortest, len(latin) + 1):
+                if high - low < len(latin):
+                    window = _Window(field_name, analysed, first, first + 1, latin[low:high])
+                    window.inner = (low, high)
+                    windows.append(window)
+        return windows
 
     def _latin_probes(
         self, window: _Window, index: int, units: int, tokens: Sequence[KeyedToken]
@@ -306,7 +354,15 @@ class Matcher:
         """Compare a window with a name by every method, strongest first; judge the context."""
         keys = self.names.keys(name)
         written = window.keys()
-        evidence = _first_evidence(written, keys, self.config)
+        if window.inner is not None:
+            whole = window.analysed.tokens[window.first]
+            word = window.analysed.text[whole.start : whole.end]
+            detail = f"matched {keys.text} inside the word {word!r}"
+            evidence: Evidence | None = Evidence(
+                MatchMethod.COMPACT, self.config.inner_score, detail, inner=True
+            )
+        else:
+            evidence = _first_evidence(written, keys, self.config)
         if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
             return None
         owner = int(self.names.owner[name])

@@ -26,6 +26,7 @@ class Evidence:
     score: float
     detail: str
     edits: int = 0  # letters a typo differs by
+    inner: bool = False  # found glued inside a longer word
 
 
 Method = Callable[[Keys, Keys, MatchingConfig], Evidence | None]

@@ -99,6 +99,15 @@ class MatchingConfig:
     max_phonetic_postings: int = 64
     # A deletion key shared by more names than this is not followed either.
     max_deletion_postings: int = 256
+    # Typo candidates of one window compared further, the most similar first: with a million
+    # pseudo-word marks a six-letter word is within two letters of hundreds of them.
+    max_typo_candidates: int = 32
+    # Marks of at least this many letters are also looked for glued inside a longer word
+    # ("adidasoriginals", "nikeairmax" for AIRMAX); shorter ones would be found inside
+    # ordinary words ("like" inside "alike"). 0: never. Such a match scores `inner_score`
+    # (listed as COMPACT) and does not raise risk on its own.
+    inner_from: int = 5
+    inner_score: float = 90.0
     # At most this many matches are listed per item, best first.
     max_matches: int = 10
 

@@ -40,6 +40,7 @@ FOUND = [
     ("brand", "SANSOMITE", "420212", "T-SAMSONITE", M.FUZZY, False, R.LOW_SCORE),  # two typos
     ("brand", "REEBBOKK", "640411", "T-REEBOK", M.FUZZY, False, R.LOW_SCORE),  # two typos
     ("brand", "R0LEX", "910211", "T-ROLEX", M.SKELETON, True, None),
+    ("brand", "ADIDASORIGINALS", "640411", "T-ADIDAS", M.COMPACT, False, R.WEAK_EVIDENCE),
     ("description", "christian louboutin red sole pumps", "640299", "T-LOUBOUTIN", M.EXACT, True,
      None),
     ("description", "christianlouboutin pumps", "640299", "T-LOUBOUTIN", M.COMPACT, True, None),
@@ -70,6 +71,7 @@ NOT_FOUND = [
     ("model", "XPS 15"),  # another model number is another product
     ("description", "ample supply of plastic toys"),
     ("description", "frozen shrimp"),
+    ("description", "pineapple juice and alike drinks"),  # APPLE inside a common word
 ]
 
 
