@@ -94,6 +94,11 @@ class Policy:
     # target share of declarations physically inspected, per office ("*" for the others)
     inspection_capacity: Mapping[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not 0.0 < self.random_rate <= 1.0:
+            # without random selection, outcomes are no unbiased sample for retraining
+            raise ValueError(f"random_rate must be in (0, 1], not {self.random_rate}")
+
     def in_base_currency(self, money: Money) -> float | None:
         rate = self.rates_to_base.get(money.currency.upper())
         return None if rate is None else money.amount * rate

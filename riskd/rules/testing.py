@@ -164,7 +164,7 @@ class PrettyReporter:
         )
         if report.untested:
             c.print(
-                f"[yellow]{len(report.untested)} rules have no test:[/yellow] "
+                f"[yellow]rules without a test ({len(report.untested)}):[/yellow] "
                 + ", ".join(f"{rule_id} ({pos})" for rule_id, pos in report.untested)
             )
 

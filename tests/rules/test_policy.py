@@ -167,3 +167,8 @@ def test_random_selection_is_reproducible_and_near_its_rate() -> None:
     assert 0.04 < sum(drawn) / len(drawn) < 0.06
     other = Policy(random_rate=0.05, random_salt="y")
     assert drawn != [other.randomly_selected(f"D{i}") for i in range(20_000)]
+
+
+def test_a_policy_without_random_selection_cannot_be_made() -> None:
+    with pytest.raises(ValueError, match="random_rate"):
+        Policy(random_rate=0.0)

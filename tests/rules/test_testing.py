@@ -72,7 +72,7 @@ def test_a_failure_shows_the_condition_tree_with_each_leaf_value(tmp_path: Path)
     assert "expected the rule to fire" in text
     assert "✓ transport_mode eq 'POSTAL'   [transport_mode = 'POSTAL']" in text
     assert "✗ unit_value_usd lt 5.0   [unit_value_usd = 20.0]" in text
-    assert "1/2 tests passed" in text and "UNTESTED" in text
+    assert "1/2 tests passed" in text and "rules without a test (1): UNTESTED" in text
 
 
 def test_the_json_reporter_is_machine_readable(tmp_path: Path) -> None:
