@@ -188,7 +188,7 @@ def backtest(
         n = history["declaration_id"].n_unique()
         with tqdm(total=n, desc="matching", unit="decl", file=sys.stderr, leave=False) as bar:
             history = add_matches(history, register_path, lambda _: bar.update(1))
-    result, _ = run(candidate, history, baseline=base, progress=progress)
+    result, _ = run(candidate, history, baseline=base, progress=progress, today=day)
     stages.close()
     print_report(result, sys.stdout)
     html_path.write_text(html_report(result), encoding="utf-8")

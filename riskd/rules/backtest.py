@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -408,9 +409,11 @@ def run_backtest(
     *,
     baseline: RuleDirectory | None = None,
     progress: Progress = _quiet,
+    today: date | None = None,
 ) -> tuple[BacktestResult, pl.DataFrame]:
     """The backtest of a compiled directory over a history; also returns the per-declaration
-    hits (for further analysis)."""
+    hits (for further analysis). Hits count on each declaration's own day (validity, shadow
+    trials, list entries); `today` only labels which rules are in shadow mode now."""
     notes = []
     rules = list(directory.rules)
     every_rule = rules + list(baseline.rules if baseline else [])
@@ -435,7 +438,8 @@ def run_backtest(
         history = add_history_features(history, history_needed)
     progress("prepare")
     hits = _hits(directory, history)
-    today_shadow = [r.shadow or r.shadow_until is not None for r in rules]
+    now = today or datetime.now(UTC).date()
+    today_shadow = [r.in_shadow(now) for r in rules]
     progress("statistics")
     stats, overlap = rule_stats(hits, rules, today_shadow)
     offices = office_loads(hits, rules, directory.policy)
