@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import polars as pl
 
@@ -265,8 +265,9 @@ def _f(row: Mapping[str, object], key: str) -> float:
 
 def _screened(rows: list[dict[str, object]], feature_names: list[str]) -> Screened:
     first = rows[0]
-    at = first["declared_at"]
-    declared_at = at if isinstance(at, datetime) else datetime.now(UTC)
+    declared_at = first["declared_at"]
+    if not isinstance(declared_at, datetime):
+        raise ValueError(f"declared_at of {first['declaration_id']} is not a date-time")
     parties = {
         role: Party(_s(first, f"{role}_id")) if first.get(f"{role}_id") else None for role in ROLES
     }
