@@ -210,8 +210,21 @@ def _capacity(section: dict[str, tuple[Pos, Node]]) -> dict[str, float]:
         if value is not None:
             capacity["*"] = value
     if "offices" in section:
-        offices = section["offices"][1].mapping("a mapping of office code to inspection rate")
-        for office, (_, node) in (offices or {}).items():
+        offices_node = section["offices"][1]
+        offices = offices_node.mapping("a mapping of office code to inspection rate")
+        written = {str(k): k for k in offices_node.value} if offices_node.is_map() else {}
+        for office, (key_pos, node) in (offices or {}).items():
+            if not isinstance(written[office], str):
+                node.problems.append(
+                    error(
+                        "E-TYPE",
+                        key_pos,
+                        f"write the office code in quotes, "
+                        f'e.g. "{office}": YAML reads '
+                        "bare digits as a number",
+                    )
+                )
+                continue
             value = _fraction({office: (node.pos, node)}, office, None)
             if value is not None:
                 capacity[office] = value

@@ -172,3 +172,8 @@ def test_random_selection_is_reproducible_and_near_its_rate() -> None:
 def test_a_policy_without_random_selection_cannot_be_made() -> None:
     with pytest.raises(ValueError, match="random_rate"):
         Policy(random_rate=0.0)
+
+
+def test_office_codes_must_be_quoted(tmp_path: Path) -> None:
+    _, problems = load(tmp_path, POLICY.replace('"2244": 0.08', "0101: 0.08"))
+    assert "E-TYPE@8:39" in problems  # at the key
