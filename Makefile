@@ -43,7 +43,8 @@ $(DEMO)/register.csv: | $(STAMP)
 	$(PY) -m fixtures.generate --out $(DEMO) --seed 7 --marks 2000 --declarations 20000
 
 $(DEMO)/models/PRODUCTION: $(DEMO)/register.csv
-	$(BIN)/riskd-train fit --data $(DEMO)/history.parquet --registry $(DEMO)/models --version demo-1
+	$(BIN)/riskd-train fit --data $(DEMO)/history.parquet --register $(DEMO)/register.csv \
+		--registry $(DEMO)/models --version demo-1
 	$(BIN)/riskd-train promote --registry $(DEMO)/models --version demo-1 --force
 
 demo: setup $(DEMO)/models/PRODUCTION ## generate the demo world and train its model (if absent)
