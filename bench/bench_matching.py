@@ -173,7 +173,7 @@ def at_scale(size: int) -> dict[str, Any]:
 
 def main(results_dir: Path) -> dict[str, Any]:
     print("100,000 marks against brute force ...", file=sys.stderr, flush=True)
-    small = against_brute_force(100_000, brute_items=60)
+    small = against_brute_force(100_000, brute_items=300)
     print(small, file=sys.stderr, flush=True)
     print("1,000,000 marks ...", file=sys.stderr, flush=True)
     large = at_scale(1_000_000)

@@ -114,6 +114,16 @@ class _Window:
             and self.stop <= other.stop
         )
 
+    def same_word(self, other: _Window) -> bool:
+        """Whether another window is exactly the one word this window is a slice of: a word
+        that is a recorded name is not searched for other names inside it, but a word that
+        is only part of a recorded name ("t i s drugriol") still is."""
+        return (
+            self.analysed is other.analysed
+            and other.first == self.first
+            and other.stop == self.first + 1
+        )
+
     def keys(self) -> Keys:
         if self._keys is None and self.inner is not None:
             word = self.analysed.tokens[self.first]
@@ -178,7 +188,10 @@ class Matcher:
         for number, names in hits:
             index, kind = owners[number], kinds[number]
             window = windows[index]
-            if kind != _EQUAL and any(window.within(other) for other in named):
+            if kind == _INNER:
+                if any(window.same_word(other) for other in named):
+                    continue
+            elif kind != _EQUAL and any(window.within(other) for other in named):
                 continue
             if kind == _DELETION:
                 typos.setdefault(index, []).extend(names)
