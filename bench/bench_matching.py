@@ -155,10 +155,10 @@ def at_scale(size: int) -> dict[str, Any]:
     return {
         "marks": size,
         "names_indexed": len(matcher.names),
-        "index_keys": len(matcher.table),
+        "index_keys": len(matcher.table) + len(matcher.typo_table),
         "index_build_seconds": round(build_seconds, 1),
         "index_build_cpu_seconds": round(build_cpu_seconds, 1),
-        "index_table_mib": round(matcher.table.nbytes / 2**20, 1),
+        "index_table_mib": round((matcher.table.nbytes + matcher.typo_table.nbytes) / 2**20, 1),
         "rss_gib": round(rss / 2**30, 3),
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 3),
         "rss_of_index_gib": round((rss - before) / 2**30, 3),

@@ -84,6 +84,8 @@ class _Window:
         "reading",
         "sound",
         "stop",
+        "typos",
+        "units",
     )
 
     def __init__(
@@ -104,6 +106,8 @@ class _Window:
         self.plain = False
         self.sound = ""
         self.inner: tuple[int, int] | None = None  # letters i..j-1 of a single longer word
+        self.units = 1
+        self.typos = False  # may be a typo of a mark: looked up by its deletions
         self._keys: Keys | None = None
 
     def within(self, other: _Window) -> bool:
@@ -151,6 +155,17 @@ class _Window:
         return self._keys
 
 
+# A slice of a word: field, analysed text, word, first letter, stop letter, Latin key.
+_Slice = tuple[str, Analysed, int, int, int, str]
+
+
+def _slice_window(piece: _Slice) -> _Window:
+    field_name, analysed, first, low, high, latin = piece
+    window = _Window(field_name, analysed, first, first + 1, latin)
+    window.inner = (low, high)
+    return window
+
+
 # What a probe looked for, which decides the cheap check a candidate must pass before it is
 # compared by every method.
 _EQUAL, _SOUND, _DELETION, _INNER = 0, 1, 2, 3
@@ -161,7 +176,8 @@ class Matcher:
     register_version: str
     recordations: tuple[Recordation, ...]
     names: NameTable
-    table: KeyTable
+    table: KeyTable  # compact, Latin and sound keys: every window looks here
+    typo_table: KeyTable  # deletions: only windows that are no recorded name look here
     config: MatchingConfig = field(default_factory=MatchingConfig)
     # Windows longer than these are not looked at (max_chars: no recorded name is longer).
     max_tokens: int = 6
@@ -174,7 +190,7 @@ class Matcher:
         """All listed matches of the item, best first, one per recordation."""
         if not self.recordations:
             return ()
-        windows, probes, limits, owners, kinds = self._probes(item)
+        windows, slices, probes, limits, owners, kinds = self._probes(item)
         if not probes:
             return ()
         on = declaration.declared_at.date()
@@ -182,20 +198,19 @@ class Matcher:
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
         best: dict[int, _Found] = {}
-        typos: dict[int, list[int]] = {}  # window → names sharing a deletion with it
         hits = self.table.lookup(probes, limits)
         hits.sort(key=lambda hit: kinds[hit[0]])  # key equality first
         for number, names in hits:
             index, kind = owners[number], kinds[number]
-            window = windows[index]
             if kind == _INNER:
+                window = _slice_window(slices[index])
                 if any(window.same_word(other) for other in named):
                     continue
-            elif kind != _EQUAL and any(window.within(other) for other in named):
-                continue
-            if kind == _DELETION:
-                typos.setdefault(index, []).extend(names)
-                continue
+                index = -1 - index  # slices and windows never share a `seen` entry
+            else:
+                window = windows[index]
+                if kind != _EQUAL and any(window.within(other) for other in named):
+                    continue
             for name in names:
                 if (index, name) in seen or not self._worth_comparing(kind, window, name):
                     continue
@@ -205,6 +220,13 @@ class Matcher:
                     if kind == _EQUAL:
                         named.append(window)
                     _keep(best, found)
+        # Second pass, only for windows that are not a recorded name: typos.
+        deleted, deleted_owners = self._deletion_probes(windows, named)
+        typos: dict[int, list[int]] = {}  # window → names sharing a deletion with it
+        if deleted:
+            limit = self.config.max_deletion_postings
+            for number, names in self.typo_table.lookup(deleted, [limit] * len(deleted)):
+                typos.setdefault(deleted_owners[number], []).extend(names)
         for index, names in typos.items():
             window = windows[index]
             for name in self._within_budget(window, names):
@@ -262,10 +284,12 @@ class Matcher:
 
     def _probes(
         self, item: Item
-    ) -> tuple[list[_Window], list[int], list[int], list[int], list[int]]:
+    ) -> tuple[list[_Window], list[_Slice], list[int], list[int], list[int], list[int]]:
         """Every window of every field, and the index keys each one looks up. Keys of a
-        window are joined incrementally from the window one token shorter."""
+        window are joined incrementally from the window one token shorter. The owner of a
+        probe is its window, or for a slice probe (kind _INNER) its slice."""
         windows: list[_Window] = []
+        slices: list[_Slice] = []
         wanted: list[int] = []
         limits: list[int] = []
         owners: list[int] = []
@@ -296,17 +320,18 @@ class Matcher:
                         table += add
                     windows.append(window)
                 if stop == first + 1:
-                    for window in self._inner_windows(field_name, analysed, first):
-                        wanted.append(hash(window.latin) ^ LATIN)
+                    for piece in self._slices(field_name, analysed, first):
+                        wanted.append(hash(piece[-1]) ^ LATIN)
                         limits.append(_UNLIMITED)
-                        owners.append(len(windows))
+                        owners.append(len(slices))
                         kinds.append(_INNER)
-                        windows.append(window)
-        return windows, wanted, limits, owners, kinds
+                        slices.append(piece)
+        return windows, slices, wanted, limits, owners, kinds
 
-    def _inner_windows(self, field_name: str, analysed: Analysed, first: int) -> list[_Window]:
-        """Windows for a mark glued inside a longer word ("adidasoriginals"): every slice,
-        of at least `inner_from` letters, of an uncommon word of plain letters."""
+    def _slices(self, field_name: str, analysed: Analysed, first: int) -> list[_Slice]:
+        """Slices of a word where a mark may be glued inside it ("adidasoriginals"): every
+        slice of at least `inner_from` letters of an uncommon word of plain letters. They
+        become windows only if they find a name."""
         token = analysed.tokens[first]
         latin = token.latin
         shortest = self.config.inner_from
@@ -318,39 +343,55 @@ class Matcher:
             or token.folded in self.config.plain_words
         ):
             return []
-        windows = []
-        for low in range(len(latin) - shortest + 1):
-            for high in range(low + shortest, len(latin) + 1):
-                if high - low < len(latin):
-                    window = _Window(field_name, analysed, first, first + 1, latin[low:high])
-                    window.inner = (low, high)
-                    windows.append(window)
-        return windows
+        size = len(latin)
+        return [
+            (field_name, analysed, first, low, high, latin[low:high])
+            for low in range(size - shortest + 1)
+            for high in range(low + shortest, size + 1)
+            if high - low < size
+        ]
 
     def _latin_probes(
         self, window: _Window, index: int, units: int, tokens: Sequence[KeyedToken]
     ) -> tuple[list[int], list[int], list[int], list[int]]:
         """The probes (hashes, limits, window, kind) of a window's Latin key, and of its
-        sound and deletions where the window may be a typo of a mark."""
+        sound where the window may be a typo of a mark (its deletions come later, and only
+        if the window is not a recorded name itself)."""
         config = self.config
         latin = window.latin
         wanted, limits, kinds = [hash(latin) ^ LATIN], [_UNLIMITED], [_EQUAL]
+        window.units = units
+        if not self._could_be_a_typo(units, len(latin)):
+            return wanted, limits, [index] * len(wanted), kinds
         span = tokens[window.first : window.stop]
         window.plain = all(t.folded in config.plain_words for t in span)
-        if self._could_be_a_typo(units, len(latin)) and not _plain(span, units, config):
+        if not _plain(span, units, config):
+            window.typos = True
             window.sound = phonetic_key("".join(t.spelling for t in span))
             if window.sound:
                 wanted.append(hash(window.sound) ^ SOUND)
                 limits.append(config.max_phonetic_postings)
                 kinds.append(_SOUND)
-            # Two deletions on this side are only needed to meet a name of two-edit length
-            # that is no longer than the window (two letters changed or added).
-            two = config.two_edits_from <= len(latin) <= config.two_edit_window
-            variants = probes(deletion_kind(units), deletions(latin, 2 if two else 1))
-            wanted += variants
-            limits += [config.max_deletion_postings] * len(variants)
-            kinds += [_DELETION] * len(variants)
         return wanted, limits, [index] * len(wanted), kinds
+
+    def _deletion_probes(
+        self, windows: list[_Window], named: list[_Window]
+    ) -> tuple[list[int], list[int]]:
+        """The deletions of every window that may be a typo and is not inside a window that
+        is a recorded name. Two deletions on the window's side are only needed to meet a
+        name of two-edit length no longer than the window (two letters changed or added)."""
+        config = self.config
+        wanted: list[int] = []
+        owners: list[int] = []
+        for index, window in enumerate(windows):
+            if not window.typos or any(window.within(other) for other in named):
+                continue
+            length = len(window.latin)
+            two = config.two_edits_from <= length <= config.two_edit_window
+            variants = probes(deletion_kind(window.units), deletions(window.latin, 2 if two else 1))
+            wanted += variants
+            owners += [index] * len(variants)
+        return wanted, owners
 
     def _could_be_a_typo(self, units: int, length: int) -> bool:
         """Whether some name of that many words is within two letters of that length."""
@@ -447,6 +488,29 @@ def _first_evidence(window: Keys, name: Keys, config: MatchingConfig) -> Evidenc
     return None
 
 
+class _Packer:
+    """Collects the keys of one table as they come, packing them in chunks (a million names
+    make some fifty million deletion keys)."""
+
+    def __init__(self, name_bits: int) -> None:
+        self.name_bits = name_bits
+        self.hashes = array("q")
+        self.names = array("i")
+        self.chunks: list[npt.NDArray[np.int64]] = []
+
+    def add(self, keys: list[int], name: int) -> None:
+        self.hashes.extend(keys)
+        self.names.extend([name] * len(keys))
+        if len(self.hashes) >= _CHUNK:
+            self.chunks.append(pack(self.hashes, self.names, self.name_bits))
+            del self.hashes[:], self.names[:]
+
+    def table(self) -> KeyTable:
+        self.chunks.append(pack(self.hashes, self.names, self.name_bits))
+        del self.hashes[:], self.names[:]
+        return KeyTable.build(self.chunks, self.name_bits)
+
+
 def build_matcher(register: Register, config: MatchingConfig | None = None) -> Matcher:
     """Index every name (mark and aliases) of every recordation; once per register version."""
     config = config or MatchingConfig()
@@ -457,11 +521,9 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     latin: list[str] = []
     sound: list[str] = []
     budgets: list[int] = []
-    # A million names make some fifty million keys: they are packed in chunks as they come.
     name_bits = max(21, sum(len(r.names()) for r in register.recordations).bit_length())
-    hashes = array("q")
-    key_names = array("i")
-    chunks: list[npt.NDArray[np.int64]] = []
+    exact = _Packer(name_bits)
+    typo = _Packer(name_bits)
     max_chars = 0
     fuzzy_lengths: dict[int, tuple[int, int]] = {}
     for position, recordation in enumerate(register.recordations):
@@ -486,13 +548,8 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 length = len(keys.latin)
                 low, high = fuzzy_lengths.get(word_class(keys.units), (length, length))
                 fuzzy_lengths[word_class(keys.units)] = (min(low, length), max(high, length))
-                keyed += probes(deletion_kind(keys.units), deletions(keys.latin, budget))
-            hashes.extend(keyed)
-            key_names.extend([number] * len(keyed))
-            if len(hashes) >= _CHUNK:
-                chunks.append(pack(hashes, key_names, name_bits))
-                del hashes[:], key_names[:]
-    chunks.append(pack(hashes, key_names, name_bits))
+                typo.add(probes(deletion_kind(keys.units), deletions(keys.latin, budget)), number)
+            exact.add(keyed, number)
     names = NameTable(
         owner=np.array(owner, dtype=np.int32),
         text=text,
@@ -506,7 +563,8 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         register_version=register.version,
         recordations=register.recordations,
         names=names,
-        table=KeyTable.build(chunks, name_bits),
+        table=exact.table(),
+        typo_table=typo.table(),
         config=config,
         max_tokens=config.max_window_tokens,
         max_chars=max_chars + 2,
