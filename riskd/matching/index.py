@@ -100,6 +100,12 @@ class KeyTable:
     name_bits: int
     bitmap: npt.NDArray[np.uint64]
     shift: int  # a hash's bit in the bitmap is its top (64 - shift) bits
+    bits: bytes = b""  # the bitmap as bytes, for tests of single keys from Python
+
+    def might_have(self, key: int) -> bool:
+        """False when the key is surely absent (one byte read, no numpy call)."""
+        position = (key & _MASK64) >> self.shift
+        return bool(self.bits[position >> 3] >> (position & 7) & 1)
 
     @classmethod
     def build(cls, chunks: list[npt.NDArray[np.int64]], name_bits: int) -> KeyTable:
@@ -108,7 +114,8 @@ class KeyTable:
         chunks.clear()
         entries.sort()
         bits = max(16, (len(entries) * 16).bit_length())
-        return cls(entries, name_bits, _bitmap(entries, bits), 64 - bits)
+        bitmap = _bitmap(entries, bits)
+        return cls(entries, name_bits, bitmap, 64 - bits, bitmap.view(np.uint8).tobytes())
 
     def lookup(self, probes: Sequence[int], limits: Sequence[int]) -> list[tuple[int, list[int]]]:
         """(probe number, names) for each probe that found names, at most its limit."""
@@ -160,3 +167,4 @@ def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.u
 
 
 _SLICE = 1 << 22
+_MASK64 = (1 << 64) - 1

@@ -52,7 +52,6 @@ _METHOD_ORDER = {
 }
 _UNLIMITED = 1 << 30
 _CHUNK = 1 << 22
-_EXACT_LIMITS = (_UNLIMITED, _UNLIMITED)
 
 
 def _plain(tokens: Sequence[KeyedToken], units: int, config: MatchingConfig) -> bool:
@@ -66,7 +65,7 @@ def _plain(tokens: Sequence[KeyedToken], units: int, config: MatchingConfig) -> 
 
 def _numeric(token: str) -> bool:
     """Mostly digits: a quantity or a size ("100ml", "42"), not a word."""
-    return sum(c.isdigit() for c in token) * 2 > len(token)
+    return not token.isalpha() and sum(c.isdigit() for c in token) * 2 > len(token)
 
 
 class _Window:
@@ -191,14 +190,14 @@ class Matcher:
         if not self.recordations:
             return ()
         windows, slices, probes, limits, owners, kinds = self._probes(item)
-        if not probes:
+        if not windows and not probes:
             return ()
         on = declaration.declared_at.date()
         party_ids = declaration.party_ids()
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
         best: dict[int, _Found] = {}
-        hits = self.table.lookup(probes, limits)
+        hits = self.table.lookup(probes, limits) if probes else []
         hits.sort(key=lambda hit: kinds[hit[0]])  # key equality first
         for number, names in hits:
             index, kind = owners[number], kinds[number]
@@ -286,12 +285,14 @@ class Matcher:
         self, item: Item
     ) -> tuple[list[_Window], list[_Slice], list[int], list[int], list[int], list[int]]:
         """Every window of every field, and the index keys each one looks up. Keys of a
-        window are joined incrementally from the window one token shorter. The owner of a
-        probe is its window, or for a slice probe (kind _INNER) its slice."""
+        window are joined incrementally from the window one token shorter. A key that the
+        table's bitmap says is absent is not looked up at all, and a window with nothing to
+        look up and no typo to check is dropped. The owner of a probe is its window, or for
+        a slice probe (kind _INNER) its slice."""
+        present = self.table.might_have
         windows: list[_Window] = []
         slices: list[_Slice] = []
         wanted: list[int] = []
-        limits: list[int] = []
         owners: list[int] = []
         kinds: list[int] = []
         for field_name in ITEM_FIELDS:
@@ -308,24 +309,32 @@ class Matcher:
                     compact += tokens[stop - 1].folded
                     latin += tokens[stop - 1].latin
                     reading += tokens[stop - 1].reading
-                wanted.append(hash(compact) ^ COMPACT)
-                limits.append(_UNLIMITED)
-                owners.append(len(windows))
-                kinds.append(_EQUAL)
-                readings = (latin,) if reading == latin else (latin, reading)
-                for number, key in enumerate(readings):
+                keyed = hash(compact) ^ COMPACT
+                here = [keyed] if present(keyed) else []
+                for number, key in enumerate((latin,) if reading == latin else (latin, reading)):
+                    keyed = hash(key) ^ LATIN
+                    if present(keyed):
+                        here.append(keyed)
                     window = _Window(field_name, analysed, first, stop, key, number == 1)
-                    probed = self._latin_probes(window, len(windows), units, tokens)
-                    for table, add in zip((wanted, limits, owners, kinds), probed, strict=True):
-                        table += add
-                    windows.append(window)
+                    window.units = units
+                    sound = self._typo_sound(window, tokens)
+                    if sound is not None and present(sound):
+                        here.append(sound)
+                    if here or window.typos:
+                        wanted += here
+                        owners += [len(windows)] * len(here)
+                        kinds += [_SOUND if h == sound else _EQUAL for h in here]
+                        windows.append(window)
+                    here = []
                 if stop == first + 1:
                     for piece in self._slices(field_name, analysed, first):
-                        wanted.append(hash(piece[-1]) ^ LATIN)
-                        limits.append(_UNLIMITED)
-                        owners.append(len(slices))
-                        kinds.append(_INNER)
-                        slices.append(piece)
+                        keyed = hash(piece[-1]) ^ LATIN
+                        if present(keyed):
+                            wanted.append(keyed)
+                            owners.append(len(slices))
+                            kinds.append(_INNER)
+                            slices.append(piece)
+        limits = [self.config.max_phonetic_postings if k == _SOUND else _UNLIMITED for k in kinds]
         return windows, slices, wanted, limits, owners, kinds
 
     def _slices(self, field_name: str, analysed: Analysed, first: int) -> list[_Slice]:
@@ -351,28 +360,20 @@ class Matcher:
             if high - low < size
         ]
 
-    def _latin_probes(
-        self, window: _Window, index: int, units: int, tokens: Sequence[KeyedToken]
-    ) -> tuple[list[int], list[int], list[int], list[int]]:
-        """The probes (hashes, limits, window, kind) of a window's Latin key, and of its
-        sound where the window may be a typo of a mark (its deletions come later, and only
-        if the window is not a recorded name itself)."""
+    def _typo_sound(self, window: _Window, tokens: Sequence[KeyedToken]) -> int | None:
+        """Where a window may be a typo of a mark, mark it so (its deletions are looked up
+        later, and only if it is not a recorded name itself) and return the probe of its
+        sound; None where it may not."""
         config = self.config
-        latin = window.latin
-        wanted, limits, kinds = [hash(latin) ^ LATIN], [_UNLIMITED], [_EQUAL]
-        window.units = units
-        if not self._could_be_a_typo(units, len(latin)):
-            return wanted, limits, [index] * len(wanted), kinds
+        if not self._could_be_a_typo(window.units, len(window.latin)):
+            return None
         span = tokens[window.first : window.stop]
         window.plain = all(t.folded in config.plain_words for t in span)
-        if not _plain(span, units, config):
-            window.typos = True
-            window.sound = phonetic_key("".join(t.spelling for t in span))
-            if window.sound:
-                wanted.append(hash(window.sound) ^ SOUND)
-                limits.append(config.max_phonetic_postings)
-                kinds.append(_SOUND)
-        return wanted, limits, [index] * len(wanted), kinds
+        if _plain(span, window.units, config):
+            return None
+        window.typos = True
+        window.sound = phonetic_key("".join(t.spelling for t in span))
+        return hash(window.sound) ^ SOUND if window.sound else None
 
     def _deletion_probes(
         self, windows: list[_Window], named: list[_Window]
