@@ -81,7 +81,11 @@ def read_frame(path: Path) -> pl.DataFrame:
     try:
         if path.suffix.lower() == ".parquet":
             frame = pl.read_parquet(path)
-            frame = frame.with_columns(pl.all().cast(pl.String))
+            lists = [c for c, kind in frame.schema.items() if isinstance(kind, pl.List)]
+            frame = frame.with_columns(
+                pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(LIST_SEPARATOR)
+                for c in lists
+            ).with_columns(pl.all().cast(pl.String))
         else:
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:

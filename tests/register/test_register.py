@@ -103,6 +103,18 @@ def test_parquet_reads_like_csv(tmp_path: Path) -> None:
     assert load_register(parquet).recordations == load_register(source).recordations
 
 
+def test_parquet_with_typed_columns_reads_like_csv(tmp_path: Path) -> None:
+    source = _csv(tmp_path, GOOD)
+    frame = pl.read_csv(source, infer_schema=False).with_columns(
+        pl.col("valid_from").str.to_date(),
+        pl.col("aliases").str.split("|"),
+        pl.col("nice_classes").str.split("|").list.eval(pl.element().cast(pl.Int64)),
+    )
+    parquet = tmp_path / "typed.parquet"
+    frame.write_parquet(parquet)
+    assert load_register(parquet).recordations == load_register(source).recordations
+
+
 def test_import_stores_a_version_and_makes_it_current(tmp_path: Path) -> None:
     store = tmp_path / "store"
     first = import_register(_csv(tmp_path, GOOD[:2], "first.csv"), store)
