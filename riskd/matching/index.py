@@ -17,6 +17,7 @@ and is rebuilt, never stored.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -119,6 +120,8 @@ class KeyTable:
 
     def lookup(self, probes: Sequence[int], limits: Sequence[int]) -> list[tuple[int, list[int]]]:
         """(probe number, names) for each probe that found names, at most its limit."""
+        if len(probes) <= _FEW:
+            return self._lookup_few(probes, limits)
         wanted = np.array(probes, dtype=np.int64)
         positions = wanted.view(np.uint64) >> np.uint64(self.shift)
         words = self.bitmap[positions >> np.uint64(6)]
@@ -133,6 +136,28 @@ class KeyTable:
         for number, start, stop in zip(maybe.tolist(), low.tolist(), high.tolist(), strict=True):
             if start < stop <= start + limits[number]:
                 result.append((number, (self.entries[start:stop] & mask).tolist()))
+        return result
+
+    def _lookup_few(
+        self, probes: Sequence[int], limits: Sequence[int]
+    ) -> list[tuple[int, list[int]]]:
+        """The same, by binary search from Python: for a handful of probes, cheaper than the
+        fixed cost of the numpy calls."""
+        view = memoryview(self.entries)  # type: ignore[arg-type]
+        shift = self.name_bits
+        mask = (1 << shift) - 1
+        result: list[tuple[int, list[int]]] = []
+        for number, probe in enumerate(probes):
+            if not self.might_have(probe):
+                continue
+            key = probe >> shift
+            position = bisect_left(view, key << shift)
+            names: list[int] = []
+            while position < len(view) and view[position] >> shift == key:
+                names.append(view[position] & mask)
+                position += 1
+            if names and len(names) <= limits[number]:
+                result.append((number, names))
         return result
 
     @property
@@ -168,3 +193,4 @@ def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.u
 
 _SLICE = 1 << 22
 _MASK64 = (1 << 64) - 1
+_FEW = 8  # up to this many probes, a lookup searches from Python

@@ -1,0 +1,51 @@
+"""The key table answers like a plain dictionary, by either of its search paths."""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from riskd.matching.index import KeyTable, deletions, pack
+
+NAME_BITS = 21
+_KEYS = st.lists(
+    st.tuples(st.integers(-(2**63), 2**63 - 1), st.integers(0, 2**NAME_BITS - 1)),
+    max_size=200,
+)
+
+
+def _table(pairs: list[tuple[int, int]]) -> KeyTable:
+    hashes = array("q", [h for h, _ in pairs])
+    names = array("i", [n for _, n in pairs])
+    return KeyTable.build([pack(hashes, names, NAME_BITS)], NAME_BITS)
+
+
+@given(_KEYS, st.lists(st.integers(-(2**63), 2**63 - 1), max_size=20))
+def test_lookup_finds_exactly_the_names_of_each_key(
+    pairs: list[tuple[int, int]], strangers: list[int]
+) -> None:
+    expected: dict[int, list[int]] = defaultdict(list)
+    for key, name in pairs:
+        expected[key >> NAME_BITS].append(name)
+    table = _table(pairs)
+    probes = [key for key, _ in pairs[:10]] + strangers
+    limits = [1 << 30] * len(probes)
+    for search in (table.lookup, table._lookup_few):
+        found = dict(search(probes, limits))
+        for number, probe in enumerate(probes):
+            assert sorted(found.get(number, [])) == sorted(expected.get(probe >> NAME_BITS, []))
+
+
+def test_a_key_with_more_names_than_its_limit_gives_none() -> None:
+    table = _table([(12345 << NAME_BITS, n) for n in range(5)])
+    assert table.lookup([12345 << NAME_BITS], [4]) == []
+    assert table.lookup([12345 << NAME_BITS], [5]) == [(0, [0, 1, 2, 3, 4])]
+
+
+def test_deletions() -> None:
+    assert deletions("nike", 0) == {"nike"}
+    assert deletions("nike", 1) == {"nike", "ike", "nke", "nie", "nik"}
+    assert deletions("abc", 2) == {"abc", "bc", "ac", "ab", "a", "b", "c"}
