@@ -181,6 +181,7 @@ class Matcher:
     # Windows longer than these are not looked at (max_chars: no recorded name is longer).
     max_tokens: int = 6
     max_chars: int = 0
+    min_chars: int = 0
     # For each word class (one word, several) of the names that typo and sound methods look
     # for, the shortest and longest Latin key of those names.
     fuzzy_lengths: Mapping[int, tuple[int, int]] = field(default_factory=dict)
@@ -309,6 +310,8 @@ class Matcher:
                     compact += tokens[stop - 1].folded
                     latin += tokens[stop - 1].latin
                     reading += tokens[stop - 1].reading
+                if len(compact) < self.min_chars:
+                    continue  # shorter than any name, even one with two letters dropped
                 keyed = hash(compact) ^ COMPACT
                 here = [keyed] if present(keyed) else []
                 for number, key in enumerate((latin,) if reading == latin else (latin, reading)):
@@ -526,6 +529,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     exact = _Packer(name_bits)
     typo = _Packer(name_bits)
     max_chars = 0
+    min_chars = 1 << 30
     fuzzy_lengths: dict[int, tuple[int, int]] = {}
     for position, recordation in enumerate(register.recordations):
         for name in dict.fromkeys(recordation.names()):
@@ -540,6 +544,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
             latin.append(keys.latin)
             sound.append(keys.sound)
             max_chars = max(max_chars, len(keys.compact))
+            min_chars = min(min_chars, len(keys.compact))
             keyed = [hash(keys.compact) ^ COMPACT, hash(keys.latin) ^ LATIN]
             if keys.sound:
                 keyed.append(hash(keys.sound) ^ SOUND)
@@ -569,5 +574,6 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         config=config,
         max_tokens=config.max_window_tokens,
         max_chars=max_chars + 2,
+        min_chars=max(0, min_chars - 2) if text else 0,
         fuzzy_lengths=fuzzy_lengths,
     )
