@@ -15,7 +15,7 @@ import psycopg
 
 from riskd.domain import Assessment, Conflict, Declaration, NotFound, Outcome, StoredDecision
 from riskd.store.base import OutcomeRecorded
-from riskd.store.codec import decode
+from riskd.store.codec import decode, stored_decision
 from riskd.store.sqlite import decision_row, outcome_row
 
 SCHEMA = """
@@ -90,11 +90,7 @@ class PostgresStore:
                 " ORDER BY recorded_at, seq",
                 (decision_id,),
             ).fetchall()
-        return StoredDecision(
-            assessment=decode(row[1], Assessment),
-            declaration=decode(row[0], Declaration),
-            outcomes=tuple(decode(o[0], Outcome) for o in outcomes),
-        )
+        return stored_decision(row[0], row[1], [o[0] for o in outcomes])
 
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
         with self._transaction() as conn:

@@ -15,7 +15,6 @@ corrects the seizure count (training, too, labels a decision by its latest outco
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from riskd.domain import Declaration, OutcomeResult
 from riskd.features import ProfileCounts, outcome_increments, profile_increments
 from riskd.features.declaration import add_counts
 from riskd.store.codec import decode
+from riskd.store.sqlite import SqliteConnections
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entity_profiles (
@@ -72,21 +72,11 @@ class SqliteProfiles:
     def __init__(self, path: Path, rates_to_usd: Mapping[str, float] | None = None) -> None:
         self.path = path
         self.rates_to_usd = rates_to_usd
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._write_lock:
-            self._connection().executescript(SCHEMA)
+        # profiles can be rebuilt from the decisions (`rebuild`): no fsync per update
+        self._db = SqliteConnections(path, synchronous="NORMAL", schema=SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            # profiles can be rebuilt from the decisions (`rebuild`): no fsync per update
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        return self._db.get()
 
     def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
         """Counts of the (profile, key) pairs that have any; the HistoryProvider method.
@@ -119,15 +109,8 @@ class SqliteProfiles:
         )
 
     def _write(self, increments: Iterable[Increment]) -> None:
-        conn = self._connection()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._apply(increments, conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._db.write() as conn:
+            self._apply(increments, conn)
 
     def record_declarations(self, declarations: Sequence[Declaration]) -> None:
         """Adds screened declarations to their profiles (after their features were computed)."""
@@ -141,33 +124,26 @@ class SqliteProfiles:
     ) -> None:
         """Adds an inspection outcome; a repeated outcome of a decision only corrects it."""
         infringing = result is OutcomeResult.SEIZED
-        conn = self._connection()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute(
-                    "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = ?",
-                    (decision_id,),
-                ).fetchone()
-                if row is None:
-                    self._apply(outcome_increments(declaration, infringing), conn)
-                elif bool(row[0]) != infringing:
-                    sign = 1.0 if infringing else -1.0
-                    self._apply(
-                        (
-                            (key, ProfileCounts(seizures=sign * c.seizures))
-                            for key, c in outcome_increments(declaration, True)
-                        ),
-                        conn,
-                    )
-                conn.execute(
-                    "INSERT OR REPLACE INTO entity_profile_outcomes VALUES (?, ?)",
-                    (decision_id, int(infringing)),
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = ?",
+                (decision_id,),
+            ).fetchone()
+            if row is None:
+                self._apply(outcome_increments(declaration, infringing), conn)
+            elif bool(row[0]) != infringing:
+                sign = 1.0 if infringing else -1.0
+                self._apply(
+                    (
+                        (key, ProfileCounts(seizures=sign * c.seizures))
+                        for key, c in outcome_increments(declaration, True)
+                    ),
+                    conn,
                 )
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            conn.execute(
+                "INSERT OR REPLACE INTO entity_profile_outcomes VALUES (?, ?)",
+                (decision_id, int(infringing)),
+            )
 
     def rebuild(self) -> int:
         """Recomputes every profile from the store's decisions and outcomes (e.g. after the
@@ -188,21 +164,12 @@ class SqliteProfiles:
                 infringing = result == OutcomeResult.SEIZED.value
                 increments += outcome_increments(declaration, infringing)
                 outcomes.append((decision_id, int(infringing)))
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("DELETE FROM entity_profiles")
-                conn.execute("DELETE FROM entity_profile_outcomes")
-                self._apply(increments, conn)
-                conn.executemany("INSERT INTO entity_profile_outcomes VALUES (?, ?)", outcomes)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._db.write() as write:
+            write.execute("DELETE FROM entity_profiles")
+            write.execute("DELETE FROM entity_profile_outcomes")
+            self._apply(increments, write)
+            write.executemany("INSERT INTO entity_profile_outcomes VALUES (?, ?)", outcomes)
         return len(rows)
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()

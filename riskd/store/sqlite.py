@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from riskd.domain import (
@@ -22,7 +22,7 @@ from riskd.domain import (
     StoredDecision,
 )
 from riskd.store.base import DecisionStore, OutcomeRecorded
-from riskd.store.codec import decode, encode
+from riskd.store.codec import decode, encode, stored_decision
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -90,29 +90,40 @@ def outcome_row(outcome: Outcome) -> tuple[object, ...]:
     )
 
 
-class SqliteStore:
-    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+class SqliteConnections:
+    """Connections to one SQLite file in WAL mode, one per thread, with write transactions
+    serialised in the process (SQLite's busy timeout serialises them between processes)."""
+
+    def __init__(self, path: Path, *, synchronous: str, schema: str) -> None:
         self.path = path
         self._synchronous = synchronous
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._opened_lock = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._write_lock:
-            self._connection().executescript(SCHEMA)
+            self.get().executescript(schema)
 
-    def _connection(self) -> sqlite3.Connection:
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
+            with self._opened_lock:
+                self._opened.append(conn)
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed when the block ends, rolled back when it raises."""
+        conn = self.get()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -121,6 +132,26 @@ class SqliteStore:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every thread's connection (at shutdown, when no call is in flight)."""
+        with self._opened_lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+
+class SqliteStore:
+    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        self.path = path
+        self._db = SqliteConnections(path, synchronous=synchronous, schema=SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        return self._db.get()
+
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.write()
 
     def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
         rows = [decision_row(d, a) for d, a in decided]
@@ -139,11 +170,7 @@ class SqliteStore:
             "SELECT outcome_json FROM outcomes WHERE decision_id = ? ORDER BY recorded_at, rowid",
             (decision_id,),
         ).fetchall()
-        return StoredDecision(
-            assessment=decode(row[1], Assessment),
-            declaration=decode(row[0], Declaration),
-            outcomes=tuple(decode(o[0], Outcome) for o in outcomes),
-        )
+        return stored_decision(row[0], row[1], [o[0] for o in outcomes])
 
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
         with self._transaction() as conn:
@@ -174,10 +201,7 @@ class SqliteStore:
         return int(decisions), int(outcomes)
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
 
 def open_store(url: str, *, synchronous: str = "FULL") -> DecisionStore:

@@ -8,6 +8,7 @@ import grpc
 import pytest
 
 from riskd.server import convert
+from riskd.server.screening import ScreeningServicer
 from riskd.settings import Limits
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
@@ -32,15 +33,32 @@ def test_message_over_the_size_limit_is_resource_exhausted(tmp_path: Path) -> No
         riskd_server.close()
 
 
+class _ExpiredContext:
+    """A servicer context whose deadline has passed, as when a call waited in the queue."""
+
+    def __init__(self) -> None:
+        self.aborted: grpc.StatusCode | None = None
+
+    def time_remaining(self) -> float:
+        return 0.0
+
+    def code(self) -> grpc.StatusCode | None:
+        return self.aborted
+
+    def abort(self, code: grpc.StatusCode, details: str) -> None:
+        self.aborted = code
+        raise RuntimeError(details)
+
+
 def test_expired_deadline_is_not_screened_or_stored(tmp_path: Path) -> None:
     riskd_server = start_server(tmp_path)
     try:
-        with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
-            stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            request = pb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
-            with pytest.raises(grpc.RpcError) as caught:
-                stub.Screen(request, timeout=1e-6)
-            assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+        servicer = ScreeningServicer(riskd_server.runtime)
+        request = pb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
+        context = _ExpiredContext()
+        with pytest.raises(RuntimeError, match="deadline"):
+            servicer.Screen(request, context)  # type: ignore[arg-type]
+        assert context.aborted is grpc.StatusCode.DEADLINE_EXCEEDED
         assert riskd_server.runtime.store.counts() == (0, 0)
     finally:
         riskd_server.close()
