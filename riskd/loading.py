@@ -7,6 +7,7 @@ the serving path, and swaps it in only when every check passed; on failure the e
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +31,15 @@ def load_register_from(path: Path | None) -> Register:
         raise ReloadRefused("register", [p.render(path) for p in exc.problems]) from exc
     except OSError as exc:
         raise ReloadRefused("register", [f"{path}: {exc.strerror or exc}"]) from exc
+
+
+def install(holder: SnapshotHolder, snapshot: Snapshot) -> Snapshot:
+    """Swap the snapshot in, then exempt what exists now from cyclic garbage collection: a
+    large matching index would otherwise be walked by every full collection (freed objects
+    are still released by reference counting)."""
+    holder.swap(snapshot)
+    gc.freeze()
+    return snapshot
 
 
 def configured_register(settings: Settings, path: Path | None = None) -> Register:
@@ -78,9 +88,7 @@ def initial_snapshot(settings: Settings) -> Snapshot:
 def reload_register(holder: SnapshotHolder, settings: Settings, path: Path | None) -> Snapshot:
     with holder.swap_lock:
         register = configured_register(settings, path)
-        snapshot = holder.current().with_register(register)
-        holder.swap(snapshot)
-        return snapshot
+        return install(holder, holder.current().with_register(register))
 
 
 def reload_rules(holder: SnapshotHolder, settings: Settings) -> tuple[Snapshot, list[str]]:
@@ -89,8 +97,7 @@ def reload_rules(holder: SnapshotHolder, settings: Settings) -> tuple[Snapshot, 
         if settings.rules_dir is None:
             raise ReloadRefused("rules", ["no rules_dir is configured"])
         rules = load_rules_from(settings.rules_dir)
-        snapshot = holder.current().with_rules(rules.ruleset, rules.policy)
-        holder.swap(snapshot)
+        snapshot = install(holder, holder.current().with_rules(rules.ruleset, rules.policy))
         return snapshot, rules.warnings
 
 
@@ -99,6 +106,6 @@ def reload_model(holder: SnapshotHolder, settings: Settings) -> Snapshot:
     with holder.swap_lock:
         if settings.model_registry is None:
             raise ReloadRefused("model", ["no model_registry is configured"])
-        snapshot = holder.current().with_model(load_model_from(settings.model_registry))
-        holder.swap(snapshot)
-        return snapshot
+        return install(
+            holder, holder.current().with_model(load_model_from(settings.model_registry))
+        )
