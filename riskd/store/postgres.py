@@ -16,39 +16,15 @@ import psycopg
 from riskd.domain import Assessment, Conflict, Declaration, NotFound, Outcome, StoredDecision
 from riskd.store.base import OutcomeRecorded
 from riskd.store.codec import decode, stored_decision
+from riskd.store.sqlite import SCHEMA as SQLITE_SCHEMA
 from riskd.store.sqlite import decision_row, outcome_row
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-    decision_id      TEXT PRIMARY KEY,
-    declaration_id   TEXT NOT NULL,
-    decided_at       TEXT NOT NULL,
-    recommendation   TEXT NOT NULL,
-    lane             TEXT NOT NULL,
-    risk_score       DOUBLE PRECISION NOT NULL,
-    random_selection INTEGER NOT NULL,
-    versions_json    TEXT NOT NULL,
-    declaration_json TEXT NOT NULL,
-    assessment_json  TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_declaration ON decisions (declaration_id);
-CREATE INDEX IF NOT EXISTS decisions_decided_at ON decisions (decided_at);
-CREATE TABLE IF NOT EXISTS outcomes (
-    outcome_id      TEXT PRIMARY KEY,
-    decision_id     TEXT NOT NULL REFERENCES decisions (decision_id),
-    result          TEXT NOT NULL,
-    control         TEXT,
-    recorded_at     TEXT NOT NULL,
-    seized_value    DOUBLE PRECISION,
-    seized_currency TEXT,
-    recordation_ids TEXT NOT NULL,
-    officer         TEXT NOT NULL,
-    notes           TEXT NOT NULL,
-    outcome_json    TEXT NOT NULL,
-    seq             BIGSERIAL
-);
-CREATE INDEX IF NOT EXISTS outcomes_decision ON outcomes (decision_id);
-"""
+# The SQLite store's tables, with PostgreSQL's float type, and a sequence that orders the
+# outcomes of one decision recorded at the same time (SQLite uses its rowid).
+SCHEMA = (
+    SQLITE_SCHEMA.replace("REAL", "DOUBLE PRECISION")
+    + "ALTER TABLE outcomes ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n"
+)
 
 
 class PostgresStore:
