@@ -167,8 +167,12 @@ def outcome_from_pb(msg: apb.Outcome, now: datetime) -> d.Outcome:
             problems.append(
                 d.FieldViolation("outcome.seized_value.amount", "must be finite, non-negative")
             )
-    if len(msg.notes.encode()) > 4096 or len(msg.officer) > 64:
-        problems.append(d.FieldViolation("outcome.notes", "notes ≤ 4 KiB, officer ≤ 64 chars"))
+    if len(msg.notes.encode("utf-8")) > 4096:
+        problems.append(d.FieldViolation("outcome.notes", "at most 4096 bytes allowed"))
+    if len(msg.officer) > 64:
+        problems.append(d.FieldViolation("outcome.officer", "at most 64 characters allowed"))
+    if len(msg.recordation_ids) > 100:
+        problems.append(d.FieldViolation("outcome.recordation_ids", "at most 100 allowed"))
     if problems:
         raise d.InvalidInput(problems)
     return d.Outcome(

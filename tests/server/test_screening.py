@@ -290,6 +290,19 @@ def test_outcome_id_reused_for_another_decision_is_refused(client: Client) -> No
     assert caught.value.code() is grpc.StatusCode.ALREADY_EXISTS
 
 
+def test_outcome_text_limits_name_their_fields(client: Client) -> None:
+    outcome = apb.Outcome(
+        outcome_id="OUT-LONG",
+        decision_id="any",
+        result=apb.OUTCOME_RESULT_SEIZED,
+        officer="o" * 65,
+        notes="n" * 4097,
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        client.screening.RecordOutcome(pb.RecordOutcomeRequest(outcome=outcome))
+    assert set(violations(caught.value)) == {"outcome.officer", "outcome.notes"}
+
+
 def test_invalid_outcome_names_fields(client: Client) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         client.screening.RecordOutcome(pb.RecordOutcomeRequest(outcome=apb.Outcome()))
