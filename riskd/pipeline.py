@@ -100,11 +100,13 @@ def assess(
     decision_id: str | None = None,
     now: datetime | None = None,
     history: HistoryProvider = NO_HISTORY,
+    office_load: float | None = None,
 ) -> Assessment:
     """Screen one declaration against one snapshot. Pure apart from the id and the clock.
 
     `history` gives the entity profiles (party, route and commodity history) as known now;
-    the server passes the store's (`riskd.store.profiles.SqliteProfiles`)."""
+    the server passes the store's (`riskd.store.profiles.SqliteProfiles`). `office_load` is
+    the office's current share of physical inspections (`riskd.capacity.InspectionLoad`)."""
     items = tuple(
         ItemAssessment(item.line_no, snapshot.matcher.match_item(item, declaration))
         for item in declaration.items
@@ -117,7 +119,13 @@ def assess(
         else None
     )
     decision = recommend(
-        snapshot.policy, snapshot.register, declaration, items, rule_hits, model_score
+        snapshot.policy,
+        snapshot.register,
+        declaration,
+        items,
+        rule_hits,
+        model_score,
+        office_load=office_load,
     )
     return Assessment(
         decision_id=decision_id or new_decision_id(),

@@ -144,9 +144,13 @@ def recommend(
     model: ModelScore | None,
     *,
     draw_random: bool = True,
+    office_load: float | None = None,
 ) -> Decision:
     """Combine the evidence: strong risky matches detain; rule actions set a floor; the
-    combined risk of rule scores, model and weaker matches picks the lane."""
+    combined risk of rule scores, model and weaker matches picks the lane. `office_load` is
+    the office's current share of physical inspections (`riskd.capacity`): at or over the
+    policy's capacity, an inspection asked for by the risk score alone becomes a document
+    check."""
     reasons: list[Reason] = []
     risky = [(item, m) for item in items for m in item.matches if m.raises_risk]
     strong = [(item, m) for item, m in risky if m.score >= policy.match_detain_from]
@@ -171,6 +175,22 @@ def recommend(
         components.append(policy.model_weight * model.probability)
     risk = policy.combine_risk(components)
     recommendation = _from_risk(policy, risk)
+    capacity = policy.capacity_of(declaration.customs_office)
+    if (
+        recommendation is Recommendation.PHYSICAL_INSPECTION
+        and capacity is not None
+        and office_load is not None
+        and office_load >= capacity
+    ):
+        recommendation = Recommendation.DOCUMENT_CHECK
+        reasons.append(
+            Reason(
+                ReasonKind.POLICY,
+                "OVER_CAPACITY",
+                f"office {declaration.customs_office} inspects {office_load:.1%} against a "
+                f"capacity of {capacity:.1%}: document check instead of inspection",
+            )
+        )
     if strong:
         risk = 1.0  # the lane for strong matches is set below (detain, or exhibition handling)
     for hit in live_hits:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 import structlog
 
-from riskd.domain import Assessment, Declaration, Outcome
+from riskd.capacity import InspectionLoad
+from riskd.domain import Assessment, Declaration, Outcome, Recommendation
 from riskd.features import NO_HISTORY
 from riskd.pipeline import SnapshotHolder, assess
 from riskd.settings import Settings
@@ -21,6 +22,8 @@ from riskd.store.base import DecisionStore, OutcomeRecorded
 from riskd.store.profiles import SqliteProfiles
 
 decision_log = structlog.get_logger("riskd.decision")
+
+_INSPECTED = Recommendation.PHYSICAL_INSPECTION.severity
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Runtime:
     # entity profiles (party, route, commodity history) behind the history features; None
     # serves without history
     profiles: SqliteProfiles | None = None
+    load: InspectionLoad = field(default_factory=InspectionLoad)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _served: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -44,7 +48,14 @@ class Runtime:
         started = time.perf_counter()
         snapshot = self.holder.current()
         history = self.profiles or NO_HISTORY
-        assessed = [assess(snapshot, d, history=history) for d in declarations]
+        assessed = []
+        for declaration in declarations:
+            office = declaration.customs_office
+            assessment = assess(
+                snapshot, declaration, history=history, office_load=self.load.share(office)
+            )
+            self.load.record(office, assessment.recommendation.severity >= _INSPECTED)
+            assessed.append(assessment)
         self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
         if self.profiles is not None:  # after the features were computed: no self-reference
             self.profiles.record_declarations(declarations)
