@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+
+import structlog
 
 from riskd.features import Features
 from riskd.model.scorer import ModelScore, RiskModel
 
-log = logging.getLogger("riskd.model.shadow")
+log = structlog.get_logger("riskd.model.shadow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,15 +28,13 @@ class ShadowedModel:
         try:
             compared = self.shadow.score(features)
         except Exception:  # a broken shadow must never stop screening
-            log.exception("shadow model %s failed", self.shadow.version)
+            log.exception("shadow model failed", shadow_version=self.shadow.version)
         else:
             log.info(
                 "shadow score",
-                extra={
-                    "production_version": self.production.version,
-                    "production_score": decided.probability,
-                    "shadow_version": self.shadow.version,
-                    "shadow_score": compared.probability,
-                },
+                production_version=self.production.version,
+                production_score=decided.probability,
+                shadow_version=self.shadow.version,
+                shadow_score=compared.probability,
             )
         return decided

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-import pytest
+from structlog.testing import capture_logs
 
 from riskd.features import Features
 from riskd.model import ModelScore, ShadowedModel
@@ -23,18 +22,20 @@ class Fixed:
         return ModelScore(self.probability)
 
 
-def test_production_decides_and_both_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_production_decides_and_both_are_logged() -> None:
     model = ShadowedModel(Fixed("prod", 0.2), Fixed("next", 0.9))
-    with caplog.at_level(logging.INFO, logger="riskd.model.shadow"):
+    with capture_logs() as logged:
         scored = model.score({})
     assert scored.probability == 0.2
     assert model.version == "prod"
-    record = caplog.records[-1]
-    assert (record.production_score, record.shadow_score) == (0.2, 0.9)  # type: ignore[attr-defined]
+    [entry] = logged
+    assert entry["event"] == "shadow score"
+    assert (entry["production_score"], entry["shadow_score"]) == (0.2, 0.9)
+    assert (entry["production_version"], entry["shadow_version"]) == ("prod", "next")
 
 
-def test_a_failing_shadow_never_stops_screening(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_shadow_never_stops_screening() -> None:
     model = ShadowedModel(Fixed("prod", 0.4), Fixed("next", 0.0, fails=True))
-    with caplog.at_level(logging.INFO, logger="riskd.model.shadow"):
+    with capture_logs() as logged:
         assert model.score({}).probability == 0.4
-    assert "failed" in caplog.text
+    assert [(e["event"], e["shadow_version"]) for e in logged] == [("shadow model failed", "next")]
