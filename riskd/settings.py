@@ -44,9 +44,7 @@ class Settings(BaseSettings):
     register_file: Path | None = Field(None, description="register file (CSV/Parquet) to load")
     register_dir: Path | None = Field(None, description="register store of `riskd register import`")
     rules_dir: Path | None = Field(None, description="rule set directory")
-    profiles: bool = Field(
-        True, description="keep entity profiles for history features (SQLite store only)"
-    )
+    profiles: bool = Field(True, description="keep entity profiles (history features) in the store")
     model_registry: Path | None = Field(None, description="model registry directory")
     admin_token: SecretStr | None = Field(None, description="bearer token of AdminService")
     screening_token: SecretStr | None = Field(

@@ -31,7 +31,8 @@ from riskd.server.watch import SourceWatcher
 from riskd.settings import Settings
 from riskd.store import SqliteStore, open_store
 from riskd.store.base import DecisionStore
-from riskd.store.profiles import SqliteProfiles
+from riskd.store.postgres import PostgresProfiles, PostgresStore
+from riskd.store.profiles import ProfileStore, SqliteProfiles
 from riskd.v1 import admin_service_pb2, screening_service_pb2
 
 log = structlog.get_logger("riskd.server")
@@ -80,9 +81,12 @@ def create_server(
     """Build and bind (not start) a server; `settings.listen` with port 0 picks a free port."""
     holder = SnapshotHolder(snapshot or initial_snapshot(settings))
     store = store or open_store(settings.store, synchronous=settings.store_synchronous)
-    profiles = None
+    rates = holder.current().policy.rates_to_base
+    profiles: ProfileStore | None = None
     if settings.profiles and isinstance(store, SqliteStore):
-        profiles = SqliteProfiles(store.path, holder.current().policy.rates_to_base)
+        profiles = SqliteProfiles(store.path, rates)
+    elif settings.profiles and isinstance(store, PostgresStore):
+        profiles = PostgresProfiles(store.url, rates)
     runtime = Runtime(settings=settings, holder=holder, store=store, profiles=profiles)
     limit = settings.limits.max_message_bytes
     server = grpc.server(

@@ -19,7 +19,7 @@ from riskd.features import NO_HISTORY
 from riskd.pipeline import SnapshotHolder, assess
 from riskd.settings import Settings
 from riskd.store.base import DecisionStore, OutcomeRecorded
-from riskd.store.profiles import SqliteProfiles
+from riskd.store.profiles import ProfileStore
 
 decision_log = structlog.get_logger("riskd.decision")
 
@@ -33,7 +33,7 @@ class Runtime:
     store: DecisionStore
     # entity profiles (party, route, commodity history) behind the history features; None
     # serves without history
-    profiles: SqliteProfiles | None = None
+    profiles: ProfileStore | None = None
     load: InspectionLoad = field(default_factory=InspectionLoad)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _served: int = 0

@@ -8,14 +8,24 @@ NOTHING), so two replicas recording the same outcome at once store it once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 
 import psycopg
 
-from riskd.domain import Assessment, Conflict, Declaration, NotFound, Outcome, StoredDecision
+from riskd.domain import (
+    Assessment,
+    Conflict,
+    Declaration,
+    NotFound,
+    Outcome,
+    OutcomeResult,
+    StoredDecision,
+)
+from riskd.features import ProfileCounts, profile_increments
 from riskd.store.base import OutcomeRecorded
 from riskd.store.codec import decode, stored_decision
+from riskd.store.profiles import Increment, count_rows, outcome_change
 from riskd.store.sqlite import SCHEMA as SQLITE_SCHEMA
 from riskd.store.sqlite import decision_row, outcome_row
 
@@ -27,26 +37,53 @@ SCHEMA = (
 )
 
 
-class PostgresStore:
+class PostgresConnections:
+    """Connections to one PostgreSQL database, one per thread, and transactions on them."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
-        with self._transaction() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(727274)")  # one schema creator at a time
-            conn.execute(SCHEMA)
+        self._opened: list[psycopg.Connection] = []
+        self._opened_lock = threading.Lock()
 
-    def _connection(self) -> psycopg.Connection:
+    def get(self) -> psycopg.Connection:
         conn: psycopg.Connection | None = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
             conn = psycopg.connect(self.url, autocommit=False)
             self._local.conn = conn
+            with self._opened_lock:
+                self._opened.append(conn)
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[psycopg.Connection]:
-        conn = self._connection()
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        """Committed when the block ends, rolled back when it raises."""
+        conn = self.get()
         with conn.transaction():
             yield conn
+
+    def create(self, schema: str, lock: int) -> None:
+        """Create tables once even when several replicas start together."""
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            conn.execute(schema)
+
+    def close(self) -> None:
+        with self._opened_lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+
+class PostgresStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._db = PostgresConnections(url)
+        self._db.create(SCHEMA, lock=727274)
+
+    def _transaction(self) -> AbstractContextManager[psycopg.Connection]:
+        return self._db.transaction()
 
     def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
         rows = [decision_row(d, a) for d, a in decided]
@@ -102,7 +139,87 @@ class PostgresStore:
         return int(decisions[0] if decisions else 0), int(outcomes[0] if outcomes else 0)
 
     def close(self) -> None:
-        conn: psycopg.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
+
+
+PROFILES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entity_profiles (
+    profile            TEXT NOT NULL,
+    key                TEXT NOT NULL,
+    declarations       DOUBLE PRECISION NOT NULL DEFAULT 0,
+    inspections        DOUBLE PRECISION NOT NULL DEFAULT 0,
+    seizures           DOUBLE PRECISION NOT NULL DEFAULT 0,
+    log_unit_value_sum DOUBLE PRECISION NOT NULL DEFAULT 0,
+    log_unit_value_n   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    PRIMARY KEY (profile, key)
+);
+CREATE TABLE IF NOT EXISTS entity_profile_outcomes (
+    decision_id TEXT PRIMARY KEY,
+    infringing  BOOLEAN NOT NULL
+);
+"""
+
+_PROFILE_UPSERT = """
+INSERT INTO entity_profiles VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (profile, key) DO UPDATE SET
+    declarations = entity_profiles.declarations + excluded.declarations,
+    inspections = entity_profiles.inspections + excluded.inspections,
+    seizures = entity_profiles.seizures + excluded.seizures,
+    log_unit_value_sum = entity_profiles.log_unit_value_sum + excluded.log_unit_value_sum,
+    log_unit_value_n = entity_profiles.log_unit_value_n + excluded.log_unit_value_n
+"""
+
+
+class PostgresProfiles:
+    """Entity profiles shared by every replica, in the PostgreSQL store's database. Updates
+    are additive upserts, so replicas counting at the same time never lose an increment."""
+
+    def __init__(self, url: str, rates_to_usd: Mapping[str, float] | None = None) -> None:
+        self.rates_to_usd = rates_to_usd
+        self._db = PostgresConnections(url)
+        self._db.create(PROFILES_SCHEMA, lock=727275)
+
+    def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
+        """Counts of the (profile, key) pairs that have any, in one round trip."""
+        if not keys:
+            return {}
+        wanted = set(keys)
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT profile, key, declarations, inspections, seizures,"
+                " log_unit_value_sum, log_unit_value_n FROM entity_profiles"
+                " WHERE profile = ANY(%s) AND key = ANY(%s)",
+                (sorted({p for p, _ in keys}), sorted({k for _, k in keys})),
+            ).fetchall()
+        return {(r[0], r[1]): ProfileCounts(*r[2:]) for r in rows if (r[0], r[1]) in wanted}
+
+    def _apply(self, increments: list[Increment], conn: psycopg.Connection) -> None:
+        rows = count_rows(increments)
+        if rows:
+            with conn.cursor() as cursor:
+                cursor.executemany(_PROFILE_UPSERT, rows)
+
+    def record_declarations(self, declarations: Sequence[Declaration]) -> None:
+        increments = [inc for d in declarations for inc in profile_increments(d, self.rates_to_usd)]
+        with self._db.transaction() as conn:
+            self._apply(increments, conn)
+
+    def record_outcome(
+        self, decision_id: str, declaration: Declaration, result: OutcomeResult
+    ) -> None:
+        infringing = result is OutcomeResult.SEIZED
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = %s FOR UPDATE",
+                (decision_id,),
+            ).fetchone()
+            before = None if row is None else bool(row[0])
+            self._apply(outcome_change(declaration, infringing, before), conn)
+            conn.execute(
+                "INSERT INTO entity_profile_outcomes VALUES (%s, %s) ON CONFLICT (decision_id)"
+                " DO UPDATE SET infringing = excluded.infringing",
+                (decision_id, infringing),
+            )
+
+    def close(self) -> None:
+        self._db.close()

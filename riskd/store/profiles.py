@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from riskd.domain import Declaration, OutcomeResult
 from riskd.features import ProfileCounts, outcome_increments, profile_increments
@@ -66,6 +67,49 @@ def _merge(increments: Iterable[Increment]) -> dict[tuple[str, str], ProfileCoun
     return merged
 
 
+def count_rows(
+    increments: Iterable[Increment],
+) -> list[tuple[str, str, float, float, float, float, float]]:
+    """The upsert rows of a batch of increments, one per (profile, key)."""
+    return [
+        (p, k, c.declarations, c.inspections, c.seizures, c.log_unit_value_sum, c.log_unit_value_n)
+        for (p, k), c in _merge(increments).items()
+    ]
+
+
+def outcome_change(
+    declaration: Declaration, infringing: bool, before: bool | None
+) -> list[Increment]:
+    """What an outcome adds to the profiles, given what the decision's earlier outcome said
+    (None: it had none). A repeated outcome that says the same adds nothing; one that turns
+    a seizure into a clearance (or back) only corrects the seizure counts."""
+    if before is None:
+        return list(outcome_increments(declaration, infringing))
+    if before == infringing:
+        return []
+    sign = 1.0 if infringing else -1.0
+    return [
+        (key, ProfileCounts(seizures=sign * c.seizures))
+        for key, c in outcome_increments(declaration, True)
+    ]
+
+
+class ProfileStore(Protocol):
+    """Where serving keeps the entity profiles: SQLite beside the SQLite store, or PostgreSQL."""
+
+    def lookup(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> Mapping[tuple[str, str], ProfileCounts]: ...
+
+    def record_declarations(self, declarations: Sequence[Declaration]) -> None: ...
+
+    def record_outcome(
+        self, decision_id: str, declaration: Declaration, result: OutcomeResult
+    ) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class SqliteProfiles:
     """Profile counts in the store's SQLite file (WAL), one connection per thread."""
 
@@ -92,21 +136,7 @@ class SqliteProfiles:
         return found
 
     def _apply(self, increments: Iterable[Increment], conn: sqlite3.Connection) -> None:
-        conn.executemany(
-            _UPSERT,
-            [
-                (
-                    p,
-                    k,
-                    c.declarations,
-                    c.inspections,
-                    c.seizures,
-                    c.log_unit_value_sum,
-                    c.log_unit_value_n,
-                )
-                for (p, k), c in _merge(increments).items()
-            ],
-        )
+        conn.executemany(_UPSERT, count_rows(increments))
 
     def _write(self, increments: Iterable[Increment]) -> None:
         with self._db.write() as conn:
@@ -129,17 +159,8 @@ class SqliteProfiles:
                 "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = ?",
                 (decision_id,),
             ).fetchone()
-            if row is None:
-                self._apply(outcome_increments(declaration, infringing), conn)
-            elif bool(row[0]) != infringing:
-                sign = 1.0 if infringing else -1.0
-                self._apply(
-                    (
-                        (key, ProfileCounts(seizures=sign * c.seizures))
-                        for key, c in outcome_increments(declaration, True)
-                    ),
-                    conn,
-                )
+            before = None if row is None else bool(row[0])
+            self._apply(outcome_change(declaration, infringing, before), conn)
             conn.execute(
                 "INSERT OR REPLACE INTO entity_profile_outcomes VALUES (?, ?)",
                 (decision_id, int(infringing)),
