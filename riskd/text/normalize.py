@@ -45,8 +45,11 @@ def tokenize(normalized: str) -> tuple[Token, ...]:
 
 
 def is_cjk(token: str) -> bool:
-    """Whether a token is a single Chinese character or kana (a token of its own)."""
-    return len(token) == 1 and _CJK_CHAR.match(token) is not None
-
-
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+    """Whether a token is a single Chinese character or kana (a token of its own). Compared
+    by code point rather than by regex: the matcher asks this of every token it windows."""
+    return len(token) == 1 and (
+        "\u3040" <= token <= "\u30ff"
+        or "\u3400" <= token <= "\u4dbf"
+        or "\u4e00" <= token <= "\u9fff"
+        or "\uf900" <= token <= "\ufaff"
+    )

@@ -11,5 +11,6 @@ _NOT_LETTER = re.compile(r"[^a-zA-Z]+")
 
 def phonetic_key(latin: str) -> str:
     """Metaphone key of Latin text, letters only ("naikee" → "NK"); empty when no letters."""
-    letters = _NOT_LETTER.sub("", latin)
+    # Plain ASCII letters (nearly every window) need no regex pass.
+    letters = latin if latin.isascii() and latin.isalpha() else _NOT_LETTER.sub("", latin)
     return str(jellyfish.metaphone(letters)) if letters else ""
