@@ -46,6 +46,7 @@ $(DEMO)/models/PRODUCTION: $(DEMO)/register.csv
 	$(BIN)/riskd-train fit --data $(DEMO)/history.parquet --register $(DEMO)/register.csv \
 		--registry $(DEMO)/models --version demo-1
 	$(BIN)/riskd-train promote --registry $(DEMO)/models --version demo-1 --force
+	$(BIN)/riskd-train seed-profiles --history $(DEMO)/history.parquet --store $(DEMO)/riskd.db
 
 demo: setup $(DEMO)/models/PRODUCTION ## generate the demo world and train its model (if absent)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import polars as pl
 
 from riskd.domain import ReloadRefused
 from riskd.model import load_model_dir
@@ -24,6 +25,7 @@ from riskd.register.load import RegisterFileError, load_register
 from training.dataset import TrainingTable, build_store_table, load_table
 from training.fit import FitConfig, fit
 from training.mapping import MappingError
+from training.seed import open_profiles, seed_profiles
 
 DEFAULT_REGISTRY = Path("var/models")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -350,6 +352,33 @@ def promote_cmd(
     )
     if not result.promoted:
         sys.exit(1)
+
+
+@cli.command(name="seed-profiles")
+@click.option(
+    "--history",
+    "history_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="History table (Parquet or CSV, one row per item) with its outcomes.",
+)
+@click.option(
+    "--store", required=True, help="The riskd store: a SQLite path or postgresql://... URL."
+)
+def seed_profiles_cmd(history_file: Path, store: str) -> None:
+    """Count a history's declarations and outcomes into the store's entity profiles, so that
+    a new store serves with the history its model was trained on."""
+    history = (
+        pl.read_parquet(history_file)
+        if history_file.suffix == ".parquet"
+        else pl.read_csv(history_file, try_parse_dates=True)
+    )
+    profiles = open_profiles(store)
+    try:
+        count = seed_profiles(history, profiles, progress=True)
+    finally:
+        profiles.close()
+    _say(f"counted {count} declarations into the profiles of {store}")
 
 
 def main() -> None:

@@ -1,0 +1,58 @@
+"""Seeds the serving store's entity profiles from a history table.
+
+A new deployment (or the demo) starts with an empty store, so its history features would all
+read zero while the model was trained on real histories. Seeding counts every declaration of
+the history and every outcome it records, exactly as serving would have counted them.
+"""
+
+from __future__ import annotations
+
+import sys
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+from tqdm import tqdm
+
+from riskd.domain import OutcomeResult
+from riskd.store.postgres import PostgresProfiles
+from riskd.store.profiles import ProfileStore, SqliteProfiles
+from training.history import declarations_from_history
+
+BATCH = 1000
+
+
+def open_profiles(store: str) -> ProfileStore:
+    """The profiles of a store named as riskd's `store` setting names it."""
+    if store.startswith(("postgresql://", "postgres://")):
+        return PostgresProfiles(store)
+    return SqliteProfiles(Path(store.removeprefix("sqlite:///")))
+
+
+def seed_profiles(history: pl.DataFrame, profiles: ProfileStore, *, progress: bool = False) -> int:
+    """Count the history's declarations and outcomes into the profiles; the declarations read."""
+    results = {
+        row["declaration_id"]: row["result"]
+        for row in history.filter(pl.col("result").is_not_null())
+        .group_by("declaration_id")
+        .agg(pl.col("result").first())
+        .iter_rows(named=True)
+    }
+    ordered = history.sort("declared_at", maintain_order=True)
+    total = history["declaration_id"].n_unique()
+    declarations = declarations_from_history(ordered)
+    seen = 0
+    with tqdm(
+        total=total, desc="profiles", unit="decl", file=sys.stderr, disable=not progress
+    ) as bar:
+        while batch := list(islice(declarations, BATCH)):
+            profiles.record_declarations(batch)
+            for declaration in batch:
+                result = results.get(declaration.declaration_id)
+                if result is not None:
+                    profiles.record_outcome(
+                        f"history:{declaration.declaration_id}", declaration, OutcomeResult(result)
+                    )
+            seen += len(batch)
+            bar.update(len(batch))
+    return seen
