@@ -2,8 +2,8 @@
 
 For the daemon: `load_rule_directory(path, today=...)` returns a `LoadedRules` (the prepared
 `RuleSet`, its `Policy` and the check's warnings) or raises `RuleSetRefused` (a
-`ReloadRefused`) listing every problem and failing test; `riskd.rules.watch` watches the
-directory for edits.
+`ReloadRefused`) listing every problem and failing test. The daemon's source watcher
+(`riskd.server.watch`) reloads the directory when its files change.
 """
 
 from riskd.rules.errors import Problem, RuleSetRefused
