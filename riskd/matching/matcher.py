@@ -11,7 +11,7 @@ match, and the context checks decide whether that match raises risk.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,11 +33,11 @@ from riskd.matching.index import (
     pack,
     probes,
 )
-from riskd.matching.keys import Keys, join, name_keys, spans, word_class
+from riskd.matching.keys import Keys, join, name_keys, word_class
 from riskd.matching.methods import METHODS, Evidence, changes_a_letter, fuzzy_budget
 from riskd.matching.tuning import MatchingConfig
 from riskd.register.model import Recordation, Register
-from riskd.text import Analysed, KeyedToken, analyse, phonetic_key
+from riskd.text import Analysed, analyse, phonetic_key
 from riskd.text.normalize import is_cjk
 
 ITEM_FIELDS = ("brand", "model", "description")
@@ -51,16 +51,8 @@ _METHOD_ORDER = {
     MatchMethod.PHONETIC: 0,
 }
 _UNLIMITED = 1 << 30
+_MASK64 = (1 << 64) - 1
 _CHUNK = 1 << 22
-
-
-def _plain(tokens: Sequence[KeyedToken], units: int, config: MatchingConfig) -> bool:
-    """A word of everyday language, Chinese characters (whose typos are not letters), or
-    quantities ("100ml"): not typos of a mark. Several words may be a misspelt title
-    ("th tiger kingdom"), so only a window of one word is plain for being a common word."""
-    if units == 1 and all(t.folded in config.plain_words or _numeric(t.folded) for t in tokens):
-        return True
-    return any(is_cjk(t.folded) for t in tokens) or all(_numeric(t.folded) for t in tokens)
 
 
 def _numeric(token: str) -> bool:
@@ -286,11 +278,23 @@ class Matcher:
         self, item: Item
     ) -> tuple[list[_Window], list[_Slice], list[int], list[int], list[int], list[int]]:
         """Every window of every field, and the index keys each one looks up. Keys of a
-        window are joined incrementally from the window one token shorter. A key that the
-        table's bitmap says is absent is not looked up at all, and a window with nothing to
-        look up and no typo to check is dropped. The owner of a probe is its window, or for
-        a slice probe (kind _INNER) its slice."""
-        present = self.table.might_have
+        window are joined incrementally from the window one token shorter, and so are the
+        per-token facts the typo check needs (common word, quantity, Chinese character),
+        each taken once per token. A key that the table's bitmap says is absent is not
+        looked up at all, and a window with nothing to look up and no typo to check is
+        dropped before any object is made for it. The owner of a probe is its window, or
+        for a slice probe (kind _INNER) its slice. This is the matcher's hottest loop, so
+        the bitmap test and the window ranges of `spans` are written out in it."""
+        config = self.config
+        plain_words = config.plain_words
+        bits = self.table.bits
+        shift = self.table.shift
+        max_units = self.max_tokens
+        max_chars = self.max_chars
+        min_chars = self.min_chars
+        low_typo = config.one_edit_from - 1
+        one_word = self.fuzzy_lengths.get(1)
+        several = self.fuzzy_lengths.get(2)
         windows: list[_Window] = []
         slices: list[_Slice] = []
         wanted: list[int] = []
@@ -302,41 +306,103 @@ class Matcher:
                 continue
             analysed = analyse(raw)
             tokens = analysed.tokens
-            for first, stop, units in spans(analysed, self.max_tokens, self.max_chars):
-                if stop == first + 1:
-                    compact = tokens[first].folded
-                    latin, reading = tokens[first].latin, tokens[first].reading
-                else:
-                    compact += tokens[stop - 1].folded
-                    latin += tokens[stop - 1].latin
-                    reading += tokens[stop - 1].reading
-                if len(compact) < self.min_chars:
-                    continue  # shorter than any name, even one with two letters dropped
-                keyed = hash(compact) ^ COMPACT
-                here = [keyed] if present(keyed) else []
-                for number, key in enumerate((latin,) if reading == latin else (latin, reading)):
-                    keyed = hash(key) ^ LATIN
-                    if present(keyed):
-                        here.append(keyed)
-                    window = _Window(field_name, analysed, first, stop, key, number == 1)
-                    window.units = units
-                    sound = self._typo_sound(window, tokens)
-                    if sound is not None and present(sound):
-                        here.append(sound)
-                    if here or window.typos:
-                        wanted += here
-                        owners += [len(windows)] * len(here)
-                        kinds += [_SOUND if h == sound else _EQUAL for h in here]
-                        windows.append(window)
-                    here = []
-                if stop == first + 1:
-                    for piece in self._slices(field_name, analysed, first):
-                        keyed = hash(piece[-1]) ^ LATIN
-                        if present(keyed):
-                            wanted.append(keyed)
-                            owners.append(len(slices))
-                            kinds.append(_INNER)
-                            slices.append(piece)
+            count = len(tokens)
+            folded = [t.folded for t in tokens]
+            sizes = [len(f) for f in folded]
+            common = [f in plain_words for f in folded]
+            numeric = [_numeric(f) for f in folded]
+            chinese = [is_cjk(f) for f in folded]
+            for first in range(count):
+                length = 0
+                units = 0
+                for stop in range(first + 1, count + 1):
+                    last = stop - 1
+                    size = sizes[last]
+                    length += size
+                    if length > max_chars:
+                        break
+                    if not (last > first and size <= 2 >= sizes[last - 1]):
+                        units += 1
+                    if units > max_units:
+                        break
+                    token = tokens[last]
+                    if stop == first + 1:
+                        compact = folded[last]
+                        latin, reading, spelling = token.latin, token.reading, token.spelling
+                        all_common = common[last]
+                        all_plain = common[last] or numeric[last]
+                        any_cjk = chinese[last]
+                        all_numeric = numeric[last]
+                    else:
+                        compact += folded[last]
+                        latin += token.latin
+                        reading += token.reading
+                        spelling += token.spelling
+                        all_common = all_common and common[last]
+                        all_plain = all_plain and (common[last] or numeric[last])
+                        any_cjk = any_cjk or chinese[last]
+                        all_numeric = all_numeric and numeric[last]
+                    if length < min_chars:
+                        continue  # shorter than any name, even one with two letters dropped
+                    # A typo of a mark only if some name of the window's word class is
+                    # within two letters of its length, and the window is not a word of
+                    # everyday language, Chinese characters (whose typos are not letters)
+                    # or quantities ("100ml"). Several words may be a misspelt title ("th
+                    # tiger kingdom"), so only one word is plain for being a common word.
+                    lengths = one_word if units <= 1 else several
+                    not_plain = not ((units == 1 and all_plain) or any_cjk or all_numeric)
+                    sound = ""
+                    sound_key: int | None = None  # the sound probe, once computed
+                    sounded = False
+                    keyed = hash(compact) ^ COMPACT
+                    position = (keyed & _MASK64) >> shift
+                    here = [keyed] if bits[position >> 3] >> (position & 7) & 1 else []
+                    for number, key in enumerate(
+                        (latin,) if reading == latin else (latin, reading)
+                    ):
+                        keyed = hash(key) ^ LATIN
+                        position = (keyed & _MASK64) >> shift
+                        if bits[position >> 3] >> (position & 7) & 1:
+                            here.append(keyed)
+                        key_length = len(key)
+                        typo = (
+                            lengths is not None
+                            and key_length >= low_typo
+                            and lengths[0] - 2 <= key_length <= lengths[1] + 2
+                        )
+                        probe = None
+                        if typo and not_plain:
+                            if not sounded:
+                                sound = phonetic_key(spelling)
+                                sound_key = hash(sound) ^ SOUND if sound else None
+                                sounded = True
+                            if sound_key is not None:
+                                position = (sound_key & _MASK64) >> shift
+                                if bits[position >> 3] >> (position & 7) & 1:
+                                    here.append(sound_key)
+                                    probe = sound_key
+                        if here or (typo and not_plain):
+                            window = _Window(field_name, analysed, first, stop, key, number == 1)
+                            window.units = units
+                            if typo:
+                                window.plain = all_common
+                                if not_plain:
+                                    window.typos = True
+                                    window.sound = sound
+                            wanted += here
+                            owners += [len(windows)] * len(here)
+                            kinds += [_SOUND if h == probe else _EQUAL for h in here]
+                            windows.append(window)
+                        here = []
+                    if stop == first + 1:
+                        for piece in self._slices(field_name, analysed, first):
+                            keyed = hash(piece[-1]) ^ LATIN
+                            position = (keyed & _MASK64) >> shift
+                            if bits[position >> 3] >> (position & 7) & 1:
+                                wanted.append(keyed)
+                                owners.append(len(slices))
+                                kinds.append(_INNER)
+                                slices.append(piece)
         limits = [self.config.max_phonetic_postings if k == _SOUND else _UNLIMITED for k in kinds]
         return windows, slices, wanted, limits, owners, kinds
 
@@ -363,21 +429,6 @@ class Matcher:
             if high - low < size
         ]
 
-    def _typo_sound(self, window: _Window, tokens: Sequence[KeyedToken]) -> int | None:
-        """Where a window may be a typo of a mark, mark it so (its deletions are looked up
-        later, and only if it is not a recorded name itself) and return the probe of its
-        sound; None where it may not."""
-        config = self.config
-        if not self._could_be_a_typo(window.units, len(window.latin)):
-            return None
-        span = tokens[window.first : window.stop]
-        window.plain = all(t.folded in config.plain_words for t in span)
-        if _plain(span, window.units, config):
-            return None
-        window.typos = True
-        window.sound = phonetic_key("".join(t.spelling for t in span))
-        return hash(window.sound) ^ SOUND if window.sound else None
-
     def _deletion_probes(
         self, windows: list[_Window], named: list[_Window]
     ) -> tuple[list[int], list[int]]:
@@ -396,15 +447,6 @@ class Matcher:
             wanted += variants
             owners += [index] * len(variants)
         return wanted, owners
-
-    def _could_be_a_typo(self, units: int, length: int) -> bool:
-        """Whether some name of that many words is within two letters of that length."""
-        lengths = self.fuzzy_lengths.get(word_class(units))
-        return (
-            lengths is not None
-            and length >= self.config.one_edit_from - 1
-            and lengths[0] - 2 <= length <= lengths[1] + 2
-        )
 
     def _assess(
         self, window: _Window, name: int, item: Item, on: date, party_ids: frozenset[str]
