@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from riskd.matching.keys import Keys, count_units, word_class
+from riskd.matching.keys import Keys, word_class
 
 # Salts of the kinds of key (plain ints: the probe loop is the matcher's hottest code).
 # They flip high bits, which the bitmap of the key table is indexed by.
@@ -70,17 +70,20 @@ class NameTable:
     latin: Sequence[str]
     sound: Sequence[str]
     budget: Sequence[int]  # edits each name may differ by (see methods.fuzzy_budget)
+    units: Sequence[int]  # words of each name (see keys.count_units), one byte each
 
     def keys(self, name: int) -> Keys:
+        """The Keys of a name, made again from its columns for each candidate: a Keys object
+        per name would cost some 200 bytes a name, a register of a million marks 200 MiB."""
         spaced = self.spaced[name]
         return Keys(
-            text=self.text[name],
-            spaced=spaced,
-            compact=spaced.replace(" ", ""),
-            skeleton=self.skeleton[name],
-            latin=self.latin[name],
-            sound=self.sound[name],
-            units=count_units(spaced.split(" ")),
+            self.text[name],
+            spaced,
+            spaced.replace(" ", ""),
+            self.skeleton[name],
+            self.latin[name],
+            self.sound[name],
+            self.units[name],
         )
 
     def __len__(self) -> int:
@@ -144,17 +147,24 @@ class KeyTable:
         """The same, by binary search from Python: for a handful of probes, cheaper than the
         fixed cost of the numpy calls."""
         view = memoryview(self.entries)  # type: ignore[arg-type]
+        size = len(view)
+        bits = self.bits
+        bit_shift = self.shift
         shift = self.name_bits
         mask = (1 << shift) - 1
         result: list[tuple[int, list[int]]] = []
         for number, probe in enumerate(probes):
-            if not self.might_have(probe):
+            bit = (probe & _MASK64) >> bit_shift  # might_have, written out
+            if not bits[bit >> 3] >> (bit & 7) & 1:
                 continue
             key = probe >> shift
             position = bisect_left(view, key << shift)
             names: list[int] = []
-            while position < len(view) and view[position] >> shift == key:
-                names.append(view[position] & mask)
+            while position < size:
+                entry = view[position]
+                if entry >> shift != key:
+                    break
+                names.append(entry & mask)
                 position += 1
             if names and len(names) <= limits[number]:
                 result.append((number, names))

@@ -38,13 +38,16 @@ def join(
     with_sound: bool,
     reading: bool = False,
     plain: bool = False,
+    sound: str | None = None,
 ) -> Keys:
     """Keys of the tokens first..stop-1 of an analysed text, joined; with `reading`, the
-    Latin key is the transliteration rather than the look-alike skeleton."""
+    Latin key is the transliteration rather than the look-alike skeleton. A caller that
+    already has the sound key passes it, as metaphone is the dearest key to make."""
     tokens = analysed.tokens[first:stop]
     start, end = tokens[0].start, tokens[-1].end
     folded = [t.folded for t in tokens]
-    sound = phonetic_key("".join(t.spelling for t in tokens)) if with_sound else ""
+    if sound is None:
+        sound = phonetic_key("".join(t.spelling for t in tokens)) if with_sound else ""
     return Keys(
         text=analysed.text[start:end],
         spaced=" ".join(folded),

@@ -142,6 +142,7 @@ class _Window:
                 with_sound=True,
                 reading=self.reading,
                 plain=self.plain,
+                sound=self.sound if self.typos else None,
             )
         return self._keys
 
@@ -201,7 +202,7 @@ class Matcher:
                 index = -1 - index  # slices and windows never share a `seen` entry
             else:
                 window = windows[index]
-                if kind != _EQUAL and any(window.within(other) for other in named):
+                if kind != _EQUAL and named and any(window.within(o) for o in named):
                     continue
             for name in names:
                 if (index, name) in seen or not self._worth_comparing(kind, window, name):
@@ -567,6 +568,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     latin: list[str] = []
     sound: list[str] = []
     budgets: list[int] = []
+    units = array("b")
     name_bits = max(21, sum(len(r.names()) for r in register.recordations).bit_length())
     exact = _Packer(name_bits)
     typo = _Packer(name_bits)
@@ -592,6 +594,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 keyed.append(hash(keys.sound) ^ SOUND)
             budget = fuzzy_budget(keys, config)
             budgets.append(budget)
+            units.append(min(keys.units, 127))  # only one word or several matters
             if budget:
                 length = len(keys.latin)
                 low, high = fuzzy_lengths.get(word_class(keys.units), (length, length))
@@ -606,6 +609,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         latin=latin,
         sound=sound,
         budget=budgets,
+        units=units,
     )
     return Matcher(
         register_version=register.version,
