@@ -203,4 +203,4 @@ def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.u
 
 _SLICE = 1 << 22
 _MASK64 = (1 << 64) - 1
-_FEW = 8  # up to this many probes, a lookup searches from Python
+_FEW = 64  # up to this many probes, a lookup searches from Python (measured crossover)
