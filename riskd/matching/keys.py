@@ -9,14 +9,14 @@ joined back together.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from riskd.text import Analysed, phonetic_key
 
 
-@dataclass(frozen=True, slots=True)
-class Keys:
-    """The keys of a window (or of a recorded name), from strict to loose."""
+class Keys(NamedTuple):
+    """The keys of a window (or of a recorded name), from strict to loose (a named tuple:
+    one is made for every candidate name, at a third of the cost of a frozen dataclass)."""
 
     text: str  # as written (NFKC), for explanations
     spaced: str  # folded tokens joined by one space: equal for an EXACT match

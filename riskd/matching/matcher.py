@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -515,9 +516,9 @@ def _keep(best: dict[int, _Found], found: _Found) -> None:
         best[found.owner] = found
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    """The best evidence so far for one recordation, before it becomes a Match."""
+class _Found(NamedTuple):
+    """The best evidence so far for one recordation, before it becomes a Match (a named
+    tuple, cheap to make for every candidate)."""
 
     rank: tuple[bool, float, int, int]
     owner: int

@@ -8,7 +8,7 @@ finds the name; docs/matching.md lists them from these docstrings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Hamming
@@ -18,9 +18,9 @@ from riskd.matching.keys import Keys, word_class
 from riskd.matching.tuning import METHOD_SCORES, MatchingConfig
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """What one method found: its score and a sentence for the officer."""
+class Evidence(NamedTuple):
+    """What one method found: its score and a sentence for the officer (a named tuple, cheap
+    to make for every candidate)."""
 
     method: MatchMethod
     score: float
@@ -111,16 +111,20 @@ def fuzzy_budget(name: Keys, config: MatchingConfig) -> int:
     return config.edit_budget(len(name.latin))
 
 
+# Each with a fast answer for the usual key (plain letters, or ASCII) before the loop over
+# characters: they run for every candidate a window is compared with.
+
+
 def _has_digits(text: str) -> bool:
-    return any(c.isdigit() for c in text)
+    return not text.isalpha() and any(c.isdigit() for c in text)
 
 
 def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+    return "" if text.isalpha() else "".join(c for c in text if c.isdigit())
 
 
 def _has_cjk(text: str) -> bool:
-    return any("\u3040" <= c <= "\ufaff" for c in text)
+    return not text.isascii() and any("\u3040" <= c <= "\ufaff" for c in text)
 
 
 def changes_a_letter(written: str, recorded: str) -> bool:
