@@ -397,21 +397,19 @@ class Matcher:
                             windows.append(window)
                         here = []
                     if stop == first + 1:
-                        for piece in self._slices(field_name, analysed, first):
-                            keyed = hash(piece[-1]) ^ LATIN
-                            position = (keyed & _MASK64) >> shift
-                            if bits[position >> 3] >> (position & 7) & 1:
-                                wanted.append(keyed)
-                                owners.append(len(slices))
-                                kinds.append(_INNER)
-                                slices.append(piece)
+                        for keyed, piece in self._slices(field_name, analysed, first):
+                            wanted.append(keyed)
+                            owners.append(len(slices))
+                            kinds.append(_INNER)
+                            slices.append(piece)
         limits = [self.config.max_phonetic_postings if k == _SOUND else _UNLIMITED for k in kinds]
         return windows, slices, wanted, limits, owners, kinds
 
-    def _slices(self, field_name: str, analysed: Analysed, first: int) -> list[_Slice]:
+    def _slices(self, field_name: str, analysed: Analysed, first: int) -> list[tuple[int, _Slice]]:
         """Slices of a word where a mark may be glued inside it ("adidasoriginals"): every
-        slice of at least `inner_from` letters of an uncommon word of plain letters. They
-        become windows only if they find a name."""
+        slice of at least `inner_from` letters of an uncommon word of plain letters, with its
+        probe. They become windows only if they find a name, so only the slices the table's
+        bitmap does not turn away are returned (a long word has dozens of slices)."""
         token = analysed.tokens[first]
         latin = token.latin
         shortest = self.config.inner_from
@@ -424,12 +422,16 @@ class Matcher:
         ):
             return []
         size = len(latin)
-        return [
-            (field_name, analysed, first, low, high, latin[low:high])
-            for low in range(size - shortest + 1)
-            for high in range(low + shortest, size + 1)
-            if high - low < size
-        ]
+        bits = self.table.bits
+        shift = self.table.shift
+        found: list[tuple[int, _Slice]] = []
+        for low in range(size - shortest + 1):
+            for high in range(low + shortest, size + 1 if low else size):
+                keyed = hash(latin[low:high]) ^ LATIN
+                position = (keyed & _MASK64) >> shift
+                if bits[position >> 3] >> (position & 7) & 1:
+                    found.append((keyed, (field_name, analysed, first, low, high, latin[low:high])))
+        return found
 
     def _deletion_probes(
         self, windows: list[_Window], named: list[_Window]
@@ -441,7 +443,7 @@ class Matcher:
         wanted: list[int] = []
         owners: list[int] = []
         for index, window in enumerate(windows):
-            if not window.typos or any(window.within(other) for other in named):
+            if not window.typos or (named and any(window.within(o) for o in named)):
                 continue
             length = len(window.latin)
             two = config.two_edits_from <= length <= config.two_edit_window
