@@ -53,6 +53,7 @@ _METHOD_ORDER = {
 }
 _UNLIMITED = 1 << 30
 _MASK64 = (1 << 64) - 1
+_PREFIX = 0x2545F491 << 31  # salt of the name prefixes that slices are filtered by
 _CHUNK = 1 << 22
 
 
@@ -179,6 +180,11 @@ class Matcher:
     # For each word class (one word, several) of the names that typo and sound methods look
     # for, the shortest and longest Latin key of those names.
     fuzzy_lengths: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    # A bitmap of the first `inner_from` letters of every Latin key that long: a slice of a
+    # word can only be a name where its first letters are some name's first letters, so
+    # most starting points of slices are dropped with one test. None: no such filter.
+    inner_prefixes: bytes | None = None
+    inner_shift: int = 64
 
     def match_item(self, item: Item, declaration: Declaration) -> tuple[Match, ...]:
         """All listed matches of the item, best first, one per recordation."""
@@ -424,8 +430,14 @@ class Matcher:
         size = len(latin)
         bits = self.table.bits
         shift = self.table.shift
+        prefixes = self.inner_prefixes
+        prefix_shift = self.inner_shift
         found: list[tuple[int, _Slice]] = []
         for low in range(size - shortest + 1):
+            if prefixes is not None:
+                position = ((hash(latin[low : low + shortest]) ^ _PREFIX) & _MASK64) >> prefix_shift
+                if not prefixes[position >> 3] >> (position & 7) & 1:
+                    continue
             for high in range(low + shortest, size + 1 if low else size):
                 keyed = hash(latin[low:high]) ^ LATIN
                 position = (keyed & _MASK64) >> shift
@@ -578,6 +590,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     max_chars = 0
     min_chars = 1 << 30
     fuzzy_lengths: dict[int, tuple[int, int]] = {}
+    prefixes: list[int] = []
     for position, recordation in enumerate(register.recordations):
         for name in dict.fromkeys(recordation.names()):
             keys = name_keys(analyse(name))
@@ -604,6 +617,9 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 fuzzy_lengths[word_class(keys.units)] = (min(low, length), max(high, length))
                 typo.add(probes(deletion_kind(keys.units), deletions(keys.latin, budget)), number)
             exact.add(keyed, number)
+            if config.inner_from and len(keys.latin) >= config.inner_from:
+                prefixes.append(hash(keys.latin[: config.inner_from]) ^ _PREFIX)
+    prefix_bitmap, prefix_shift = _prefix_bitmap(prefixes)
     names = NameTable(
         owner=np.array(owner, dtype=np.int32),
         text=text,
@@ -625,4 +641,18 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         max_chars=max_chars + 2,
         min_chars=max(0, min_chars - 2) if text else 0,
         fuzzy_lengths=fuzzy_lengths,
+        inner_prefixes=prefix_bitmap,
+        inner_shift=prefix_shift,
     )
+
+
+def _prefix_bitmap(hashes: list[int]) -> tuple[bytes, int]:
+    """The `inner_prefixes` bitmap of a Matcher, about 16 bits a prefix, and its shift."""
+    bits = max(16, (len(hashes) * 16).bit_length())
+    shift = 64 - bits
+    positions = (np.array(hashes, dtype=np.int64).view(np.uint64) >> np.uint64(shift)).astype(
+        np.int64
+    )
+    bitmap = np.zeros((1 << bits) // 8, dtype=np.uint8)
+    np.bitwise_or.at(bitmap, positions >> 3, (1 << (positions & 7)).astype(np.uint8))
+    return bitmap.tobytes(), shift
