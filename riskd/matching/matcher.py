@@ -212,7 +212,9 @@ class Matcher:
                 if kind != _EQUAL and named and any(window.within(o) for o in named):
                     continue
             for name in names:
-                if (index, name) in seen or not self._worth_comparing(kind, window, name):
+                if (index, name) in seen or (
+                    kind != _EQUAL and not self._worth_comparing(kind, window, name)
+                ):
                     continue
                 seen.add((index, name))
                 found = self._assess(window, name, item, on, party_ids)
