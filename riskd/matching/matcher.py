@@ -592,7 +592,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     max_chars = 0
     min_chars = 1 << 30
     fuzzy_lengths: dict[int, tuple[int, int]] = {}
-    prefixes: list[int] = []
+    prefixes = array("q")  # not a list: a million Python ints would stay in the heap
     for position, recordation in enumerate(register.recordations):
         for name in dict.fromkeys(recordation.names()):
             keys = name_keys(analyse(name))
@@ -648,11 +648,11 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     )
 
 
-def _prefix_bitmap(hashes: list[int]) -> tuple[bytes, int]:
+def _prefix_bitmap(hashes: array[int]) -> tuple[bytes, int]:
     """The `inner_prefixes` bitmap of a Matcher, about 16 bits a prefix, and its shift."""
     bits = max(16, (len(hashes) * 16).bit_length())
     shift = 64 - bits
-    positions = (np.array(hashes, dtype=np.int64).view(np.uint64) >> np.uint64(shift)).astype(
+    positions = (np.frombuffer(hashes, dtype=np.int64).view(np.uint64) >> np.uint64(shift)).astype(
         np.int64
     )
     bitmap = np.zeros((1 << bits) // 8, dtype=np.uint8)
