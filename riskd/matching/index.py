@@ -98,13 +98,19 @@ class KeyTable:
 
     Most probes (deletions of a declared word) match nothing. A bitmap of the hashes, about
     16 bits per key, turns nearly all of those away with one memory access each, so that
-    the binary search only runs for the few probes that may be present."""
+    the binary search only runs for the few probes that may be present. A directory of the
+    first entry of every prefix of the entries (about four entries a prefix) narrows the
+    binary search from Python to a few steps."""
 
     entries: npt.NDArray[np.int64]
     name_bits: int
     bitmap: npt.NDArray[np.uint64]
     shift: int  # a hash's bit in the bitmap is its top (64 - shift) bits
-    bits: bytes = b""  # the bitmap as bytes, for tests of single keys from Python
+    bits: bytes  # the bitmap as bytes, for tests of single keys from Python
+    # starts[p]: the first entry whose top bits, read as unsigned (entry + 2**63), are at
+    # least p; p is an entry's top (64 - directory_shift) bits. As a memoryview for Python.
+    starts: memoryview
+    directory_shift: int
 
     def might_have(self, key: int) -> bool:
         """False when the key is surely absent (one byte read, no numpy call)."""
@@ -119,7 +125,17 @@ class KeyTable:
         entries.sort()
         bits = max(16, (len(entries) * 16).bit_length())
         bitmap = _bitmap(entries, bits)
-        return cls(entries, name_bits, bitmap, 64 - bits, bitmap.view(np.uint8).tobytes())
+        prefix_bits = min(max(1, len(entries).bit_length() - 2), 64 - name_bits)
+        starts = _directory(entries, prefix_bits)
+        return cls(
+            entries,
+            name_bits,
+            bitmap,
+            64 - bits,
+            bitmap.view(np.uint8).tobytes(),
+            memoryview(starts),  # type: ignore[arg-type]
+            64 - prefix_bits,
+        )
 
     def lookup(self, probes: Sequence[int], limits: Sequence[int]) -> list[tuple[int, list[int]]]:
         """(probe number, names) for each probe that found names, at most its limit."""
@@ -150,6 +166,8 @@ class KeyTable:
         size = len(view)
         bits = self.bits
         bit_shift = self.shift
+        starts = self.starts
+        directory_shift = self.directory_shift
         shift = self.name_bits
         mask = (1 << shift) - 1
         result: list[tuple[int, list[int]]] = []
@@ -158,7 +176,8 @@ class KeyTable:
             if not bits[bit >> 3] >> (bit & 7) & 1:
                 continue
             key = probe >> shift
-            position = bisect_left(view, key << shift)
+            prefix = ((key << shift) + _SIGN) >> directory_shift
+            position = bisect_left(view, key << shift, starts[prefix], starts[prefix + 1])
             names: list[int] = []
             while position < size:
                 entry = view[position]
@@ -201,6 +220,24 @@ def _bitmap(sorted_hashes: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.u
     return bitmap
 
 
+def _directory(sorted_entries: npt.NDArray[np.int64], prefix_bits: int) -> npt.NDArray[np.uint32]:
+    """For every prefix p of `prefix_bits` bits, and one past the last, the position of the
+    first entry whose top bits (of the entry + 2**63, so that they grow with the signed
+    order of the entries) are at least p; searched a slice of prefixes at a time, to keep
+    the temporaries small."""
+    count = 1 << prefix_bits
+    starts = np.empty(count + 1, dtype=np.uint32)
+    for low in range(0, count + 1, _SLICE):
+        prefixes = np.arange(low, min(low + _SLICE, count + 1), dtype=np.uint64)
+        bounds = ((prefixes << np.uint64(64 - prefix_bits)) ^ np.uint64(_SIGN)).view(np.int64)
+        found = np.searchsorted(sorted_entries, bounds, side="left")
+        if low + _SLICE > count:  # the last bound wraps round to the smallest entry
+            found[-1] = len(sorted_entries)
+        starts[low : low + len(found)] = found
+    return starts
+
+
 _SLICE = 1 << 22
+_SIGN = 1 << 63
 _MASK64 = (1 << 64) - 1
 _FEW = 64  # up to this many probes, a lookup searches from Python (measured crossover)
