@@ -191,7 +191,7 @@ class KeyTable:
 
     @property
     def nbytes(self) -> int:
-        return int(self.entries.nbytes + self.bitmap.nbytes)
+        return int(self.entries.nbytes + self.bitmap.nbytes + self.starts.nbytes)
 
     def __len__(self) -> int:
         return len(self.entries)
