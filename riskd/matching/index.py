@@ -63,7 +63,7 @@ def deletions(word: str, depth: int) -> set[str]:
 class NameTable:
     """Every recorded name with the keys the methods compare, column by column."""
 
-    owner: npt.NDArray[np.int32]  # name → index of its recordation in the register
+    owner: Sequence[int]  # name → index of its recordation in the register, array("i")
     text: Sequence[str]
     spaced: Sequence[str]
     skeleton: Sequence[str]

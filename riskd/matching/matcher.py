@@ -483,7 +483,7 @@ class Matcher:
             evidence = _first_evidence(written, keys, self.config)
         if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
             return None
-        owner = int(self.names.owner[name])
+        owner = self.names.owner[name]
         reason = no_risk_reason(
             self.recordations[owner],
             evidence,
@@ -623,7 +623,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 prefixes.append(hash(keys.latin[: config.inner_from]) ^ _PREFIX)
     prefix_bitmap, prefix_shift = _prefix_bitmap(prefixes)
     names = NameTable(
-        owner=np.array(owner, dtype=np.int32),
+        owner=owner,
         text=text,
         spaced=spaced,
         skeleton=skeleton,
