@@ -452,8 +452,12 @@ class Matcher:
     ) -> tuple[list[int], list[int]]:
         """The deletions of every window that may be a typo and is not inside a window that
         is a recorded name. Two deletions on the window's side are only needed to meet a
-        name of two-edit length no longer than the window (two letters changed or added)."""
+        name of two-edit length no longer than the window (two letters changed or added).
+        Deletions the typo table's bitmap turns away are dropped before they become probes,
+        so the few left are usually searched from Python rather than by numpy."""
         config = self.config
+        bits = self.typo_table.bits
+        shift = self.typo_table.shift
         wanted: list[int] = []
         owners: list[int] = []
         for index, window in enumerate(windows):
@@ -461,9 +465,13 @@ class Matcher:
                 continue
             length = len(window.latin)
             two = config.two_edits_from <= length <= config.two_edit_window
-            variants = probes(deletion_kind(window.units), deletions(window.latin, 2 if two else 1))
-            wanted += variants
-            owners += [index] * len(variants)
+            kind = deletion_kind(window.units)
+            for variant in deletions(window.latin, 2 if two else 1):
+                keyed = hash(variant) ^ kind
+                position = (keyed & _MASK64) >> shift  # the table's bitmap, written out
+                if bits[position >> 3] >> (position & 7) & 1:
+                    wanted.append(keyed)
+                    owners.append(index)
         return wanted, owners
 
     def _assess(
