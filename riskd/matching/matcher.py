@@ -204,12 +204,12 @@ class Matcher:
             index, kind = owners[number], kinds[number]
             if kind == _INNER:
                 window = _slice_window(slices[index])
-                if any(window.same_word(other) for other in named):
+                if named and _word_named(window, named):
                     continue
                 index = -1 - index  # slices and windows never share a `seen` entry
             else:
                 window = windows[index]
-                if kind != _EQUAL and named and any(window.within(o) for o in named):
+                if kind != _EQUAL and named and _inside(window, named):
                     continue
             for name in names:
                 if (index, name) in seen or (
@@ -461,7 +461,7 @@ class Matcher:
         wanted: list[int] = []
         owners: list[int] = []
         for index, window in enumerate(windows):
-            if not window.typos or (named and any(window.within(o) for o in named)):
+            if not window.typos or (named and _inside(window, named)):
                 continue
             length = len(window.latin)
             two = config.two_edits_from <= length <= config.two_edit_window
@@ -531,6 +531,26 @@ class Matcher:
             no_risk_reason=found.reason,
             explanation=explanation,
         )
+
+
+def _inside(window: _Window, named: list[_Window]) -> bool:
+    """Whether a window lies inside any of the named windows (`_Window.within`, written out
+    as one loop: it runs for every candidate window)."""
+    analysed, first, stop = window.analysed, window.first, window.stop
+    for other in named:
+        if other.analysed is analysed and other.first <= first and stop <= other.stop:
+            return True
+    return False
+
+
+def _word_named(window: _Window, named: list[_Window]) -> bool:
+    """Whether any named window is the one word a slice window is cut from
+    (`_Window.same_word`, written out as one loop)."""
+    analysed, first = window.analysed, window.first
+    for other in named:
+        if other.analysed is analysed and other.first == first and other.stop == first + 1:
+            return True
+    return False
 
 
 def _keep(best: dict[int, _Found], found: _Found) -> None:
