@@ -303,6 +303,7 @@ class Matcher:
         max_chars = self.max_chars
         min_chars = self.min_chars
         low_typo = config.one_edit_from - 1
+        inner_from = config.inner_from
         one_word = self.fuzzy_lengths.get(1)
         several = self.fuzzy_lengths.get(2)
         windows: list[_Window] = []
@@ -320,8 +321,8 @@ class Matcher:
             folded = [t.folded for t in tokens]
             sizes = [len(f) for f in folded]
             common = [f in plain_words for f in folded]
-            numeric = [_numeric(f) for f in folded]
-            chinese = [is_cjk(f) for f in folded]
+            numeric = [not f.isalpha() and _numeric(f) for f in folded]
+            chinese = [not f.isascii() and is_cjk(f) for f in folded]
             for first in range(count):
                 length = 0
                 units = 0
@@ -404,7 +405,7 @@ class Matcher:
                             kinds += [_SOUND if h == probe else _EQUAL for h in here]
                             windows.append(window)
                         here = []
-                    if stop == first + 1:
+                    if stop == first + 1 and size > inner_from:  # shorter: no slices
                         for keyed, piece in self._slices(field_name, analysed, first):
                             wanted.append(keyed)
                             owners.append(len(slices))
