@@ -48,12 +48,17 @@ def deletion_kind(units: int) -> int:
 def deletions(word: str, depth: int) -> set[str]:
     """The word and every string it becomes with up to `depth` (at most two) letters deleted."""
     size = len(word)
-    result = {word[:i] + word[i + 1 :] for i in range(size)} if depth else set()
+    singles = [word[:i] + word[i + 1 :] for i in range(size)] if depth else []
+    result = set(singles)
     if depth > 1:
+        # Letters i and then j > i deleted: letter j - 1 of the word without letter i, made
+        # from that shorter string (in the same order as pairs of the whole word).
         result.update(
-            word[:i] + word[i + 1 : j] + word[j + 1 :]
-            for i in range(size)
-            for j in range(i + 1, size)
+            [
+                single[:j] + single[j + 1 :]
+                for i, single in enumerate(singles)
+                for j in range(i, size - 1)
+            ]
         )
     result.add(word)
     return result
