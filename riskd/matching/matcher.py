@@ -400,9 +400,12 @@ class Matcher:
                                 if not_plain:
                                     window.typos = True
                                     window.sound = sound
-                            wanted += here
-                            owners += [len(windows)] * len(here)
-                            kinds += [_SOUND if h == probe else _EQUAL for h in here]
+                            if here:
+                                owner = len(windows)
+                                for keyed in here:
+                                    wanted.append(keyed)
+                                    owners.append(owner)
+                                    kinds.append(_SOUND if keyed == probe else _EQUAL)
                             windows.append(window)
                         here = []
                     if stop == first + 1 and size > inner_from:  # shorter: no slices
