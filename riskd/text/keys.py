@@ -61,9 +61,14 @@ class Analysed:
 def analyse(text: str) -> Analysed:
     """Split a text into tokens and compute every comparison key of each token."""
     if text.isascii():  # nothing to fold or to read: NFKC and the look-alikes leave ASCII be
-        return Analysed(
-            text, tuple(_keyed(m.group(), m.start(), m.end(), None) for m in _TOKEN.finditer(text))
-        )
+        ascii_tokens = []
+        for match in _TOKEN.finditer(text):  # the ASCII case of `_keyed`, written out
+            raw = match.group()
+            folded = raw.lower()
+            skel = skeleton(raw)
+            start, end = match.span()
+            ascii_tokens.append(KeyedToken(start, end, folded, skel, skel, folded, skel))
+        return Analysed(text, tuple(ascii_tokens))
     display = unicodedata.normalize("NFKC", text.translate(KEEP_LOOK_ALIKES))
     found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(display)]
     cjk_readings = _cjk_readings([raw for raw, _, _ in found])
