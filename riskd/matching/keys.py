@@ -43,19 +43,36 @@ def join(
     """Keys of the tokens first..stop-1 of an analysed text, joined; with `reading`, the
     Latin key is the transliteration rather than the look-alike skeleton. A caller that
     already has the sound key passes it, as metaphone is the dearest key to make."""
+    if stop == first + 1:  # one token, the usual window: its keys as they are
+        token = analysed.tokens[first]
+        if sound is None:
+            sound = phonetic_key(token.spelling) if with_sound else ""
+        folded = token.folded
+        return Keys(
+            analysed.text[token.start : token.end],
+            folded,
+            folded,
+            token.skeleton,
+            token.reading if reading else token.latin,
+            sound,
+            1,
+            plain,
+            token.start,
+            token.end,
+        )
     tokens = analysed.tokens[first:stop]
     start, end = tokens[0].start, tokens[-1].end
-    folded = [t.folded for t in tokens]
+    words = [t.folded for t in tokens]
     if sound is None:
         sound = phonetic_key("".join(t.spelling for t in tokens)) if with_sound else ""
     return Keys(
         text=analysed.text[start:end],
-        spaced=" ".join(folded),
-        compact="".join(folded),
+        spaced=" ".join(words),
+        compact="".join(words),
         skeleton="".join(t.skeleton for t in tokens),
         latin="".join(t.reading if reading else t.latin for t in tokens),
         sound=sound,
-        units=count_units(folded),
+        units=count_units(words),
         plain=plain,
         start=start,
         end=end,
