@@ -166,20 +166,16 @@ class KeyTable:
         self, probes: Sequence[int], limits: Sequence[int]
     ) -> list[tuple[int, list[int]]]:
         """The same, by binary search from Python: for a handful of probes, cheaper than the
-        fixed cost of the numpy calls."""
+        fixed cost of the numpy calls. The matcher tests the bitmap as it makes its probes,
+        so it is not tested again here (a probe it would turn away is simply not found)."""
         view = memoryview(self.entries)  # type: ignore[arg-type]
         size = len(view)
-        bits = self.bits
-        bit_shift = self.shift
         starts = self.starts
         directory_shift = self.directory_shift
         shift = self.name_bits
         mask = (1 << shift) - 1
         result: list[tuple[int, list[int]]] = []
         for number, probe in enumerate(probes):
-            bit = (probe & _MASK64) >> bit_shift  # might_have, written out
-            if not bits[bit >> 3] >> (bit & 7) & 1:
-                continue
             key = probe >> shift
             prefix = ((key << shift) + _SIGN) >> directory_shift
             position = bisect_left(view, key << shift, starts[prefix], starts[prefix + 1])
