@@ -5,13 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from riskd.domain import Assessment, Declaration, Outcome, StoredDecision
+from riskd.domain import Assessment, Conflict, Declaration, Outcome, StoredDecision
+from riskd.store.codec import decode
 
 
 @dataclass(frozen=True, slots=True)
 class OutcomeRecorded:
     outcome: Outcome
     already_recorded: bool
+
+
+def repeated_outcome(
+    outcome: Outcome, stored_decision_id: str, stored_json: str
+) -> OutcomeRecorded:
+    """The answer to an outcome id that is already stored: the stored outcome when it is for
+    the same decision (recording is idempotent), Conflict when the id names another."""
+    if stored_decision_id != outcome.decision_id:
+        raise Conflict(
+            f"outcome {outcome.outcome_id!r} is recorded for decision {stored_decision_id!r}"
+        )
+    return OutcomeRecorded(decode(stored_json, Outcome), already_recorded=True)
 
 
 class DecisionStore(Protocol):

@@ -15,7 +15,6 @@ import psycopg
 
 from riskd.domain import (
     Assessment,
-    Conflict,
     Declaration,
     NotFound,
     Outcome,
@@ -23,8 +22,8 @@ from riskd.domain import (
     StoredDecision,
 )
 from riskd.features import ProfileCounts, profile_increments
-from riskd.store.base import OutcomeRecorded
-from riskd.store.codec import decode, stored_decision
+from riskd.store.base import OutcomeRecorded, repeated_outcome
+from riskd.store.codec import stored_decision
 from riskd.store.profiles import Increment, count_rows, outcome_change
 from riskd.store.sqlite import SCHEMA as SQLITE_SCHEMA
 from riskd.store.sqlite import decision_row, outcome_row
@@ -126,11 +125,7 @@ class PostgresStore:
                 (outcome.outcome_id,),
             ).fetchone()
         assert existing is not None
-        if existing[0] != outcome.decision_id:
-            raise Conflict(
-                f"outcome {outcome.outcome_id!r} is recorded for decision {existing[0]!r}"
-            )
-        return OutcomeRecorded(decode(existing[1], Outcome), already_recorded=True)
+        return repeated_outcome(outcome, existing[0], existing[1])
 
     def counts(self) -> tuple[int, int]:
         with self._transaction() as conn:

@@ -15,14 +15,13 @@ from pathlib import Path
 
 from riskd.domain import (
     Assessment,
-    Conflict,
     Declaration,
     NotFound,
     Outcome,
     StoredDecision,
 )
-from riskd.store.base import DecisionStore, OutcomeRecorded
-from riskd.store.codec import decode, encode, stored_decision
+from riskd.store.base import DecisionStore, OutcomeRecorded, repeated_outcome
+from riskd.store.codec import encode, stored_decision
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -184,11 +183,7 @@ class SqliteStore:
                 (outcome.outcome_id,),
             ).fetchone()
             if existing is not None:
-                if existing[0] != outcome.decision_id:
-                    raise Conflict(
-                        f"outcome {outcome.outcome_id!r} is recorded for decision {existing[0]!r}"
-                    )
-                return OutcomeRecorded(decode(existing[1], Outcome), already_recorded=True)
+                return repeated_outcome(outcome, existing[0], existing[1])
             conn.execute(
                 "INSERT INTO outcomes VALUES (?,?,?,?,?,?,?,?,?,?,?)", outcome_row(outcome)
             )
