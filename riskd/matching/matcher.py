@@ -76,6 +76,7 @@ class _Window:
         "plain",
         "reading",
         "sound",
+        "spelling",
         "stop",
         "typos",
         "units",
@@ -97,29 +98,12 @@ class _Window:
         self.latin = latin
         self.reading = reading  # the Latin key is the transliteration, not the skeleton
         self.plain = False
-        self.sound = ""
+        self.spelling = ""  # Latin spelling of a window that may be a typo
+        self.sound: str | None = None  # its metaphone key, once a probe needed it
         self.inner: tuple[int, int] | None = None  # letters i..j-1 of a single longer word
         self.units = 1
         self.typos = False  # may be a typo of a mark: looked up by its deletions
         self._keys: Keys | None = None
-
-    def within(self, other: _Window) -> bool:
-        """Whether this window lies inside another of the same field."""
-        return (
-            self.analysed is other.analysed
-            and other.first <= self.first
-            and self.stop <= other.stop
-        )
-
-    def same_word(self, other: _Window) -> bool:
-        """Whether another window is exactly the one word this window is a slice of: a word
-        that is a recorded name is not searched for other names inside it, but a word that
-        is only part of a recorded name ("t i s drugriol") still is."""
-        return (
-            self.analysed is other.analysed
-            and other.first == self.first
-            and other.stop == self.first + 1
-        )
 
     def keys(self) -> Keys:
         if self._keys is None and self.inner is not None:
@@ -144,7 +128,7 @@ class _Window:
                 with_sound=True,
                 reading=self.reading,
                 plain=self.plain,
-                sound=self.sound if self.typos else None,
+                sound=self.sound,
             )
         return self._keys
 
@@ -190,39 +174,45 @@ class Matcher:
         """All listed matches of the item, best first, one per recordation."""
         if not self.recordations:
             return ()
-        windows, slices, probes, limits, owners, kinds = self._probes(item)
-        if not windows and not probes:
+        fields, windows, probes, owners = self._probes(item)
+        if not fields:
             return ()
         on = declaration.declared_at.date()
         party_ids = declaration.party_ids()
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
         best: dict[int, _Found] = {}
-        hits = self.table.lookup(probes, limits) if probes else []
-        hits.sort(key=lambda hit: kinds[hit[0]])  # key equality first
-        for number, names in hits:
+        # First pass: key equality. A window found so is a recorded name, and neither it
+        # nor the windows inside it are looked at again.
+        if probes:
+            for number, names in self.table.lookup(probes, [_UNLIMITED] * len(probes)):
+                index = owners[number]
+                window = windows[index]
+                for name in names:
+                    if (index, name) in seen:
+                        continue
+                    seen.add((index, name))
+                    found = self._assess(window, name, item, on, party_ids)
+                    if found is not None:
+                        named.append(window)
+                        _keep(best, found)
+        # Second pass, only for what is no recorded name: sounds and marks inside a word.
+        slices, probes, limits, owners, kinds = self._loose_probes(fields, windows, named)
+        for number, names in self.table.lookup(probes, limits) if probes else ():
             index, kind = owners[number], kinds[number]
             if kind == _INNER:
                 window = _slice_window(slices[index])
-                if named and _word_named(window, named):
-                    continue
                 index = -1 - index  # slices and windows never share a `seen` entry
             else:
                 window = windows[index]
-                if kind != _EQUAL and named and _inside(window, named):
-                    continue
             for name in names:
-                if (index, name) in seen or (
-                    kind != _EQUAL and not self._worth_comparing(kind, window, name)
-                ):
+                if (index, name) in seen or not self._worth_comparing(kind, window, name):
                     continue
                 seen.add((index, name))
                 found = self._assess(window, name, item, on, party_ids)
                 if found is not None:
-                    if kind == _EQUAL:
-                        named.append(window)
                     _keep(best, found)
-        # Second pass, only for windows that are not a recorded name: typos.
+        # Third pass, only for windows that are not a recorded name: typos.
         deleted, deleted_owners = self._deletion_probes(windows, named)
         typos: dict[int, list[int]] = {}  # window → names sharing a deletion with it
         if deleted:
@@ -286,15 +276,15 @@ class Matcher:
 
     def _probes(
         self, item: Item
-    ) -> tuple[list[_Window], list[_Slice], list[int], list[int], list[int], list[int]]:
-        """Every window of every field, and the index keys each one looks up. Keys of a
-        window are joined incrementally from the window one token shorter, and so are the
-        per-token facts the typo check needs (common word, quantity, Chinese character),
-        each taken once per token. A key that the table's bitmap says is absent is not
-        looked up at all, and a window with nothing to look up and no typo to check is
-        dropped before any object is made for it. The owner of a probe is its window, or
-        for a slice probe (kind _INNER) its slice. This is the matcher's hottest loop, so
-        the bitmap test and the window ranges of `spans` are written out in it."""
+    ) -> tuple[list[tuple[str, Analysed]], list[_Window], list[int], list[int]]:
+        """Every window of every field, and the key-equality probes each one looks up (its
+        compact and Latin keys). Keys of a window are joined incrementally from the window
+        one token shorter, and so are the per-token facts the typo check needs (common
+        word, quantity, Chinese character), each taken once per token. A key that the
+        table's bitmap says is absent is not looked up at all, and a window with nothing to
+        look up and no typo to check is dropped before any object is made for it. This is
+        the matcher's hottest loop, so the bitmap test and the window ranges of `spans` are
+        written out in it."""
         config = self.config
         plain_words = config.plain_words
         bits = self.table.bits
@@ -303,19 +293,18 @@ class Matcher:
         max_chars = self.max_chars
         min_chars = self.min_chars
         low_typo = config.one_edit_from - 1
-        inner_from = config.inner_from
         one_word = self.fuzzy_lengths.get(1)
         several = self.fuzzy_lengths.get(2)
+        fields: list[tuple[str, Analysed]] = []
         windows: list[_Window] = []
-        slices: list[_Slice] = []
         wanted: list[int] = []
         owners: list[int] = []
-        kinds: list[int] = []
         for field_name in ITEM_FIELDS:
             raw = getattr(item, field_name)
             if not raw:
                 continue
             analysed = analyse(raw)
+            fields.append((field_name, analysed))
             tokens = analysed.tokens
             count = len(tokens)
             folded = [t.folded for t in tokens]
@@ -356,15 +345,12 @@ class Matcher:
                     if length < min_chars:
                         continue  # shorter than any name, even one with two letters dropped
                     # A typo of a mark only if some name of the window's word class is
-                    # within two letters of its length, and the window is not a word of
+                    # within two letters of its length, and it is not plain: words of
                     # everyday language, Chinese characters (whose typos are not letters)
                     # or quantities ("100ml"). Several words may be a misspelt title ("th
                     # tiger kingdom"), so only one word is plain for being a common word.
                     lengths = one_word if units <= 1 else several
                     not_plain = not ((units == 1 and all_plain) or any_cjk or all_numeric)
-                    sound = ""
-                    sound_key: int | None = None  # the sound probe, once computed
-                    sounded = False
                     keyed = hash(compact) ^ COMPACT
                     position = (keyed & _MASK64) >> shift
                     here = [keyed] if bits[position >> 3] >> (position & 7) & 1 else []
@@ -381,17 +367,6 @@ class Matcher:
                             and key_length >= low_typo
                             and lengths[0] - 2 <= key_length <= lengths[1] + 2
                         )
-                        probe = None
-                        if typo and not_plain:
-                            if not sounded:
-                                sound = phonetic_key(spelling)
-                                sound_key = hash(sound) ^ SOUND if sound else None
-                                sounded = True
-                            if sound_key is not None:
-                                position = (sound_key & _MASK64) >> shift
-                                if bits[position >> 3] >> (position & 7) & 1:
-                                    here.append(sound_key)
-                                    probe = sound_key
                         if here or (typo and not_plain):
                             window = _Window(field_name, analysed, first, stop, key, number == 1)
                             window.units = units
@@ -399,23 +374,62 @@ class Matcher:
                                 window.plain = all_common
                                 if not_plain:
                                     window.typos = True
-                                    window.sound = sound
+                                    window.spelling = spelling
                             if here:
                                 owner = len(windows)
                                 for keyed in here:
                                     wanted.append(keyed)
                                     owners.append(owner)
-                                    kinds.append(_SOUND if keyed == probe else _EQUAL)
                             windows.append(window)
                         here = []
-                    if stop == first + 1 and size > inner_from:  # shorter: no slices
-                        for keyed, piece in self._slices(field_name, analysed, first):
-                            wanted.append(keyed)
-                            owners.append(len(slices))
-                            kinds.append(_INNER)
-                            slices.append(piece)
-        limits = [self.config.max_phonetic_postings if k == _SOUND else _UNLIMITED for k in kinds]
-        return windows, slices, wanted, limits, owners, kinds
+        return fields, windows, wanted, owners
+
+    def _loose_probes(
+        self,
+        fields: list[tuple[str, Analysed]],
+        windows: list[_Window],
+        named: list[_Window],
+    ) -> tuple[list[_Slice], list[int], list[int], list[int], list[int]]:
+        """The probes of what the key-equality pass did not find to be a recorded name:
+        the sound key of every window that may be a typo (kind _SOUND, owned by its
+        window), then the slices of every long word (kind _INNER, owned by its slice).
+        Both are dearer to make than key equality (a metaphone key; dozens of slices of a
+        long word), and a window that is a name needs neither."""
+        bits = self.table.bits
+        shift = self.table.shift
+        wanted: list[int] = []
+        owners: list[int] = []
+        for index, window in enumerate(windows):
+            if not window.typos or (named and _inside(window, named)):
+                continue
+            if window.sound is None:
+                window.sound = phonetic_key(window.spelling)
+            if window.sound:
+                keyed = hash(window.sound) ^ SOUND
+                position = (keyed & _MASK64) >> shift
+                if bits[position >> 3] >> (position & 7) & 1:
+                    wanted.append(keyed)
+                    owners.append(index)
+        kinds = [_SOUND] * len(wanted)
+        limits = [self.config.max_phonetic_postings] * len(wanted)
+        slices: list[_Slice] = []
+        # Words the windows of `_probes` would pass over are not sliced: shorter than any
+        # name, or longer than every name.
+        shortest = max(self.config.inner_from + 1, self.min_chars)
+        longest = self.max_chars if self.max_tokens else 0
+        for field_name, analysed in fields:
+            for first, token in enumerate(analysed.tokens):
+                if not shortest <= len(token.folded) <= longest:
+                    continue
+                if named and _word_is_named(analysed, first, named):
+                    continue
+                for keyed, piece in self._slices(field_name, analysed, first):
+                    wanted.append(keyed)
+                    owners.append(len(slices))
+                    kinds.append(_INNER)
+                    limits.append(_UNLIMITED)
+                    slices.append(piece)
+        return slices, wanted, limits, owners, kinds
 
     def _slices(self, field_name: str, analysed: Analysed, first: int) -> list[tuple[int, _Slice]]:
         """Slices of a word where a mark may be glued inside it ("adidasoriginals"): every
@@ -538,8 +552,7 @@ class Matcher:
 
 
 def _inside(window: _Window, named: list[_Window]) -> bool:
-    """Whether a window lies inside any of the named windows (`_Window.within`, written out
-    as one loop: it runs for every candidate window)."""
+    """Whether a window lies inside (or is) any of the named windows of the same field."""
     analysed, first, stop = window.analysed, window.first, window.stop
     for other in named:
         if other.analysed is analysed and other.first <= first and stop <= other.stop:
@@ -547,10 +560,10 @@ def _inside(window: _Window, named: list[_Window]) -> bool:
     return False
 
 
-def _word_named(window: _Window, named: list[_Window]) -> bool:
-    """Whether any named window is the one word a slice window is cut from
-    (`_Window.same_word`, written out as one loop)."""
-    analysed, first = window.analysed, window.first
+def _word_is_named(analysed: Analysed, first: int, named: list[_Window]) -> bool:
+    """Whether a named window is exactly the word `first` of a field: a word that is a
+    recorded name is not searched for other names inside it, but a word that is only part
+    of a recorded name ("t i s drugriol") still is."""
     for other in named:
         if other.analysed is analysed and other.first == first and other.stop == first + 1:
             return True
