@@ -81,14 +81,20 @@ class NameTable:
         """The Keys of a name, made again from its columns for each candidate: a Keys object
         per name would cost some 200 bytes a name, a register of a million marks 200 MiB."""
         spaced = self.spaced[name]
-        return Keys(
-            self.text[name],
-            spaced,
-            spaced.replace(" ", ""),
-            self.skeleton[name],
-            self.latin[name],
-            self.sound[name],
-            self.units[name],
+        return tuple.__new__(  # Keys(...) without its keyword handling: made per candidate
+            Keys,
+            (
+                self.text[name],
+                spaced,
+                spaced.replace(" ", ""),
+                self.skeleton[name],
+                self.latin[name],
+                self.sound[name],
+                self.units[name],
+                False,
+                0,
+                0,
+            ),
         )
 
     def __len__(self) -> int:

@@ -48,17 +48,20 @@ def join(
         if sound is None:
             sound = phonetic_key(token.spelling) if with_sound else ""
         folded = token.folded
-        return Keys(
-            analysed.text[token.start : token.end],
-            folded,
-            folded,
-            token.skeleton,
-            token.reading if reading else token.latin,
-            sound,
-            1,
-            plain,
-            token.start,
-            token.end,
+        return tuple.__new__(  # Keys(...) without its keyword handling: made per candidate
+            Keys,
+            (
+                analysed.text[token.start : token.end],
+                folded,
+                folded,
+                token.skeleton,
+                token.reading if reading else token.latin,
+                sound,
+                1,
+                plain,
+                token.start,
+                token.end,
+            ),
         )
     tokens = analysed.tokens[first:stop]
     start, end = tokens[0].start, tokens[-1].end

@@ -35,7 +35,7 @@ class Recordation:
         prefixes = self.hs_prefixes or hs_prefixes_of(self.nice_classes)
         if not prefixes:
             return not self.nice_classes  # only service classes: no goods
-        return any(hs_code.startswith(p) for p in prefixes)
+        return hs_code.startswith(prefixes)
 
     def authorises(self, party_ids: Iterable[str]) -> bool:
         """Goods from an authorised licensee (or the entrusting party's OEM) do not infringe."""

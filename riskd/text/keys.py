@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from riskd.text.confusables import KEEP_LOOK_ALIKES, skeleton
+from riskd.text.confusables import KEEP_LOOK_ALIKES, ascii_skeleton, skeleton
 from riskd.text.normalize import _TOKEN, is_cjk
 from riskd.text.phonetic import phonetic_key
 from riskd.text.transliterate import readings, to_latin
@@ -61,12 +61,14 @@ class Analysed:
 def analyse(text: str) -> Analysed:
     """Split a text into tokens and compute every comparison key of each token."""
     if text.isascii():  # nothing to fold or to read: NFKC and the look-alikes leave ASCII be
+        # The ASCII case of `_keyed`, written out; skeletons are taken of the whole text once.
+        lowered = text.lower()
+        skeletons = ascii_skeleton(text)
         ascii_tokens = []
-        for match in _TOKEN.finditer(text):  # the ASCII case of `_keyed`, written out
-            raw = match.group()
-            folded = raw.lower()
-            skel = skeleton(raw)
+        for match in _TOKEN.finditer(text):
             start, end = match.span()
+            folded = lowered[start:end]
+            skel = skeletons[start:end]
             ascii_tokens.append(KeyedToken(start, end, folded, skel, skel, folded, skel))
         return Analysed(text, tuple(ascii_tokens))
     display = unicodedata.normalize("NFKC", text.translate(KEEP_LOOK_ALIKES))
