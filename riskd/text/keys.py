@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from riskd.text.confusables import KEEP_LOOK_ALIKES, ascii_skeleton, skeleton
-from riskd.text.normalize import _TOKEN, is_cjk
+from riskd.text.normalize import _TOKEN, ASCII_TOKEN, ASCII_WORD, is_cjk
 from riskd.text.phonetic import phonetic_key
 from riskd.text.transliterate import readings, to_latin
 
@@ -65,11 +65,14 @@ def analyse(text: str) -> Analysed:
         lowered = text.lower()
         skeletons = ascii_skeleton(text)
         ascii_tokens = []
-        for match in _TOKEN.finditer(text):
+        pattern = ASCII_TOKEN if "|" in text else ASCII_WORD
+        for match in pattern.finditer(text):
             start, end = match.span()
             folded = lowered[start:end]
             skel = skeletons[start:end]
-            ascii_tokens.append(KeyedToken(start, end, folded, skel, skel, folded, skel))
+            ascii_tokens.append(
+                tuple.__new__(KeyedToken, (start, end, folded, skel, skel, folded, skel))
+            )
         return Analysed(text, tuple(ascii_tokens))
     display = unicodedata.normalize("NFKC", text.translate(KEEP_LOOK_ALIKES))
     found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(display)]

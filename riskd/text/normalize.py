@@ -22,6 +22,10 @@ _WHITESPACE = re.compile(r"\s+")
 # Han ideographs (with extension A and compatibility forms), hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|(?:[^\W_{_CJK}]|[@$]|(?<=\w)\||\|(?=\w))+")
+# The same tokens of ASCII text, by simpler patterns that run in half the time: without a
+# `|`, a token is a run of letters, digits, `@` and `$`.
+ASCII_TOKEN = re.compile(r"(?:[A-Za-z0-9@$]|(?<=[A-Za-z0-9_])\||\|(?=[A-Za-z0-9_]))+")
+ASCII_WORD = re.compile(r"[A-Za-z0-9@$]+")
 
 
 def normalize(text: str) -> str:

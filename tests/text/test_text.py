@@ -120,3 +120,15 @@ def test_keys_do_not_depend_on_the_unicode_normal_form(text: str) -> None:
 def test_latin_keys_are_ascii_letters_and_digits(text: str) -> None:
     for token in analyse(text).tokens:
         assert token.latin == "" or (token.latin.isascii() and token.latin.isalnum())
+
+
+@given(st.text(alphabet=string.printable, max_size=40))
+def test_ascii_text_gets_the_tokens_and_skeletons_of_the_general_path(text: str) -> None:
+    """ASCII text has its own faster path through `analyse`; it must split and key text
+    exactly as the general path (tokenize, then the skeleton of each token) does."""
+    tokens = analyse(text).tokens
+    general = tokenize(text)
+    assert [(t.start, t.end) for t in tokens] == [(t.start, t.end) for t in general]
+    for token, plain in zip(tokens, general, strict=True):
+        assert token.folded == plain.text.lower()
+        assert token.skeleton == token.latin == skeleton(plain.text)
