@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, combinations
 
 import numpy as np
 import numpy.typing as npt
@@ -47,21 +48,19 @@ def deletion_kind(units: int) -> int:
 
 def deletions(word: str, depth: int) -> set[str]:
     """The word and every string it becomes with up to `depth` (at most two) letters deleted."""
+    return set(deletion_variants(word, depth))
+
+
+def deletion_variants(word: str, depth: int) -> Iterator[str]:
+    """The strings of `deletions`, in a fixed order (the word, then one letter deleted, then
+    two, each by position), some more than once where the word repeats a letter. The
+    matcher probes them in this order, so that its candidates come in an order that does
+    not depend on the process's string hashing; the strings are joined in C by
+    `itertools.combinations`, which keeps letters in order."""
     size = len(word)
-    singles = [word[:i] + word[i + 1 :] for i in range(size)] if depth else []
-    result = set(singles)
-    if depth > 1:
-        # Letters i and then j > i deleted: letter j - 1 of the word without letter i, made
-        # from that shorter string (in the same order as pairs of the whole word).
-        result.update(
-            [
-                single[:j] + single[j + 1 :]
-                for i, single in enumerate(singles)
-                for j in range(i, size - 1)
-            ]
-        )
-    result.add(word)
-    return result
+    singles = map("".join, combinations(word, size - 1)) if depth and size else ()
+    doubles = map("".join, combinations(word, size - 2)) if depth > 1 and size > 1 else ()
+    return chain((word,), singles, doubles)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from riskd.matching.index import (
     KeyTable,
     NameTable,
     deletion_kind,
+    deletion_variants,
     deletions,
     pack,
     probes,
@@ -484,10 +485,12 @@ class Matcher:
             length = len(window.latin)
             two = config.two_edits_from <= length <= config.two_edit_window
             kind = deletion_kind(window.units)
-            for variant in deletions(window.latin, 2 if two else 1):
+            kept: set[int] = set()  # a repeated letter makes some deletions twice
+            for variant in deletion_variants(window.latin, 2 if two else 1):
                 keyed = hash(variant) ^ kind
                 position = (keyed & _MASK64) >> shift  # the table's bitmap, written out
-                if bits[position >> 3] >> (position & 7) & 1:
+                if bits[position >> 3] >> (position & 7) & 1 and keyed not in kept:
+                    kept.add(keyed)
                     wanted.append(keyed)
                     owners.append(index)
         return wanted, owners

@@ -8,7 +8,7 @@ from collections import defaultdict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from riskd.matching.index import KeyTable, deletions, pack
+from riskd.matching.index import KeyTable, deletion_variants, deletions, pack
 
 NAME_BITS = 21
 _KEYS = st.lists(
@@ -49,3 +49,19 @@ def test_deletions() -> None:
     assert deletions("nike", 0) == {"nike"}
     assert deletions("nike", 1) == {"nike", "ike", "nke", "nie", "nik"}
     assert deletions("abc", 2) == {"abc", "bc", "ac", "ab", "a", "b", "c"}
+
+
+def _deleted(word: str, depth: int) -> set[str]:
+    """Every string the word becomes with up to `depth` letters deleted, by brute force."""
+    found = {word}
+    for _ in range(depth):
+        found |= {w[:i] + w[i + 1 :] for w in found for i in range(len(w))}
+    return found
+
+
+@given(st.text(alphabet="abcn", max_size=9), st.integers(0, 2))
+def test_deletion_variants_are_the_deletions_in_a_fixed_order(word: str, depth: int) -> None:
+    variants = list(deletion_variants(word, depth))
+    assert set(variants) == deletions(word, depth) == _deleted(word, depth)
+    assert variants[0] == word
+    assert [len(v) for v in variants] == sorted((len(v) for v in variants), reverse=True)
