@@ -151,7 +151,9 @@ class Declaration:
         return tuple(p for p in named if p is not None and p.id)
 
     def party_ids(self) -> frozenset[str]:
-        return frozenset(p.id for p in self.parties())
+        """Ids of the parties named on the declaration (asked once per item matched)."""
+        named = (self.declarant, self.importer, self.exporter, self.consignee)
+        return frozenset([p.id for p in named if p is not None and p.id])
 
 
 @dataclass(frozen=True, slots=True)

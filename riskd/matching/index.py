@@ -7,11 +7,11 @@ edits share a string that each becomes with at most k deletions). A window looks
 keys and deletions; whatever shares one is a candidate, and only candidates are scored. The
 cost per window does not grow with the register.
 
-The table is compact enough for millions of names: two numpy arrays, the 64-bit hashes of
-the keys (sorted) and the name each key belongs to, searched with one `searchsorted` per
-item. Hashes are salted by the kind of key, so a deletion never meets a compact form.
-Python's string hash is randomised per process, which is fine: the index lives in memory
-and is rebuilt, never stored.
+The table is compact enough for millions of names: one sorted array of 64-bit entries, the
+top bits of a key's hash with the number of its name below them (see `KeyTable`). Hashes
+are salted by the kind of key, so a deletion never meets a written form. Python's string
+hash is randomised per process, which is fine: the index lives in memory and is rebuilt,
+never stored; nothing the matcher answers depends on the hash values.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from riskd.matching.keys import Keys, word_class
 
 # Salts of the kinds of key (plain ints: the probe loop is the matcher's hottest code).
 # They flip high bits, which the bitmap of the key table is indexed by.
-COMPACT = 0x5BD1E995 << 31
-LATIN = 0x1B873593 << 31
+# A name's compact form and its Latin skeleton share one kind: where the two are the same
+# string (most ASCII names), that is one key and one probe, not two.
+WRITTEN = 0x5BD1E995 << 31
 SOUND = 0x3C6EF372 << 31
 DELETION = 0x27D4EB2F << 31
 

@@ -24,9 +24,8 @@ from rapidfuzz.distance import OSA
 from riskd.domain import Declaration, Item, Match, MatchMethod, NoRiskReason
 from riskd.matching.context import WHY_NOT, no_risk_reason
 from riskd.matching.index import (
-    COMPACT,
-    LATIN,
     SOUND,
+    WRITTEN,
     KeyTable,
     NameTable,
     deletion_kind,
@@ -352,16 +351,17 @@ class Matcher:
                     # tiger kingdom"), so only one word is plain for being a common word.
                     lengths = one_word if units <= 1 else several
                     not_plain = not ((units == 1 and all_plain) or any_cjk or all_numeric)
-                    keyed = hash(compact) ^ COMPACT
+                    keyed = hash(compact) ^ WRITTEN
                     position = (keyed & _MASK64) >> shift
                     here = [keyed] if bits[position >> 3] >> (position & 7) & 1 else []
                     for number, key in enumerate(
                         (latin,) if reading == latin else (latin, reading)
                     ):
-                        keyed = hash(key) ^ LATIN
-                        position = (keyed & _MASK64) >> shift
-                        if bits[position >> 3] >> (position & 7) & 1:
-                            here.append(keyed)
+                        if number or key != compact:  # else the same probe again
+                            keyed = hash(key) ^ WRITTEN
+                            position = (keyed & _MASK64) >> shift
+                            if bits[position >> 3] >> (position & 7) & 1:
+                                here.append(keyed)
                         key_length = len(key)
                         typo = (
                             lengths is not None
@@ -460,7 +460,7 @@ class Matcher:
                 if not prefixes[position >> 3] >> (position & 7) & 1:
                     continue
             for high in range(low + shortest, size + 1 if low else size):
-                keyed = hash(latin[low:high]) ^ LATIN
+                keyed = hash(latin[low:high]) ^ WRITTEN
                 position = (keyed & _MASK64) >> shift
                 if bits[position >> 3] >> (position & 7) & 1:
                     found.append((keyed, (field_name, analysed, first, low, high, latin[low:high])))
@@ -655,7 +655,9 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
             sound.append(keys.sound)
             max_chars = max(max_chars, len(keys.compact))
             min_chars = min(min_chars, len(keys.compact))
-            keyed = [hash(keys.compact) ^ COMPACT, hash(keys.latin) ^ LATIN]
+            keyed = [hash(keys.compact) ^ WRITTEN]
+            if keys.latin != keys.compact:
+                keyed.append(hash(keys.latin) ^ WRITTEN)
             if keys.sound:
                 keyed.append(hash(keys.sound) ^ SOUND)
             budget = fuzzy_budget(keys, config)
