@@ -35,7 +35,7 @@ from riskd.matching.index import (
     probes,
 )
 from riskd.matching.keys import Keys, join, name_keys, word_class
-from riskd.matching.methods import METHODS, Evidence, changes_a_letter, fuzzy_budget
+from riskd.matching.methods import METHODS, Evidence, changes_a_letter, fuzzy_budget, phonetic
 from riskd.matching.tuning import MatchingConfig
 from riskd.register.model import Recordation, Register
 from riskd.text import Analysed, analyse, phonetic_key
@@ -125,12 +125,22 @@ class _Window:
                 self.analysed,
                 self.first,
                 self.stop,
-                with_sound=True,
+                with_sound=False,
                 reading=self.reading,
                 plain=self.plain,
                 sound=self.sound,
             )
         return self._keys
+
+    def sounded_keys(self) -> Keys:
+        """The keys with the metaphone key, which only the phonetic method reads: it is the
+        dearest key to make, and most windows are settled by a stronger method first."""
+        keys = self.keys()
+        if self.sound is None:
+            tokens = self.analysed.tokens[self.first : self.stop]
+            self.sound = phonetic_key("".join(t.spelling for t in tokens))
+            self._keys = keys = keys._replace(sound=self.sound)
+        return keys
 
 
 # A slice of a word: field, analysed text, word, first letter, stop letter, Latin key.
@@ -236,10 +246,9 @@ class Matcher:
         deletion with hundreds of names, and only a few of them are typos of it close enough
         to be listed; of those, only the most similar are compared further."""
         unique = list(dict.fromkeys(names))
-        latin = self.names.latin
         close = process.extract(
             window.latin,
-            [latin[n] for n in unique],
+            list(map(self.names.latin.__getitem__, unique)),
             scorer=fuzz.ratio,
             score_cutoff=self.config.list_from.get(MatchMethod.FUZZY, 0.0),
             limit=self.config.max_typo_candidates,
@@ -509,7 +518,7 @@ class Matcher:
                 MatchMethod.COMPACT, self.config.inner_score, detail, inner=True
             )
         else:
-            evidence = _first_evidence(written, keys, self.config)
+            evidence = _first_evidence(window, keys, self.config)
         if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
             return None
         owner = self.names.owner[name]
@@ -592,9 +601,12 @@ class _Found(NamedTuple):
     reason: NoRiskReason | None
 
 
-def _first_evidence(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
+def _first_evidence(window: _Window, name: Keys, config: MatchingConfig) -> Evidence | None:
+    written = window.keys()
     for method in METHODS:
-        evidence = method(window, name, config)
+        if method is phonetic:
+            written = window.sounded_keys()
+        evidence = method(written, name, config)
         if evidence is not None:
             return evidence
     return None
