@@ -495,7 +495,8 @@ class Matcher:
             two = config.two_edits_from <= length <= config.two_edit_window
             kind = deletion_kind(window.units)
             kept: set[int] = set()  # a repeated letter makes some deletions twice
-            for variant in deletion_variants(window.latin, 2 if two else 1):
+            prefix = window.latin[: config.typo_prefix]
+            for variant in deletion_variants(prefix, 2 if two else 1):
                 keyed = hash(variant) ^ kind
                 position = (keyed & _MASK64) >> shift  # the table's bitmap, written out
                 if bits[position >> 3] >> (position & 7) & 1 and keyed not in kept:
@@ -679,7 +680,8 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 length = len(keys.latin)
                 low, high = fuzzy_lengths.get(word_class(keys.units), (length, length))
                 fuzzy_lengths[word_class(keys.units)] = (min(low, length), max(high, length))
-                typo.add(probes(deletion_kind(keys.units), deletions(keys.latin, budget)), number)
+                prefix = keys.latin[: config.typo_prefix]
+                typo.add(probes(deletion_kind(keys.units), deletions(prefix, budget)), number)
             exact.add(keyed, number)
             if config.inner_from and len(keys.latin) >= config.inner_from:
                 prefixes.append(hash(keys.latin[: config.inner_from]) ^ _PREFIX)

@@ -99,6 +99,13 @@ class MatchingConfig:
     max_phonetic_postings: int = 64
     # A deletion key shared by more names than this is not followed either.
     max_deletion_postings: int = 256
+    # Typos are looked up by the deletions of a key's first this many letters only (the
+    # prefix scheme of SymSpell): two strings within k edits of each other have prefixes
+    # of this length that share a string with k letters deleted from each, so no typo is
+    # missed, and a long word makes 56 probes instead of 92 ("vangraglrastu"); the
+    # candidates are then compared whole. Shorter prefixes are shared by more names, whose
+    # comparison costs more than the probes saved (measured on a dense register).
+    typo_prefix: int = 10
     # Typo candidates of one window compared further, the most similar first: with a million
     # pseudo-word marks a six-letter word is within two letters of hundreds of them.
     max_typo_candidates: int = 32

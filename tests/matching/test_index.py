@@ -6,6 +6,7 @@ from array import array
 from collections import defaultdict
 
 from hypothesis import given
+from rapidfuzz.distance import OSA
 from hypothesis import strategies as st
 
 from riskd.matching.index import KeyTable, deletion_variants, deletions, pack
@@ -65,3 +66,33 @@ def test_deletion_variants_are_the_deletions_in_a_fixed_order(word: str, depth: 
     assert set(variants) == deletions(word, depth) == _deleted(word, depth)
     assert variants[0] == word
     assert [len(v) for v in variants] == sorted((len(v) for v in variants), reverse=True)
+
+
+@st.composite
+def _typo_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """A word and the word with up to two edits: letters inserted, dropped, changed, swapped."""
+    word = draw(st.text(alphabet="abcd", max_size=14))
+    typo = word
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(typo)))
+        edit = draw(st.sampled_from(("insert", "drop", "change", "swap")))
+        letter = draw(st.sampled_from("abcd"))
+        if edit == "insert":
+            typo = typo[:at] + letter + typo[at:]
+        elif edit == "drop":
+            typo = typo[:at] + typo[at + 1 :]
+        elif edit == "change":
+            typo = typo[:at] + letter + typo[at + 1 :]
+        elif at + 1 < len(typo):
+            typo = typo[:at] + typo[at + 1] + typo[at] + typo[at + 2 :]
+    return word, typo
+
+
+@given(_typo_pairs(), st.integers(3, 12))
+def test_prefixes_of_typos_share_a_deletion(pair: tuple[str, str], prefix: int) -> None:
+    """The prefix scheme misses no typo: words within k edits have `prefix`-letter
+    prefixes that share a string with at most k letters deleted from each."""
+    word, typo = pair
+    edits = OSA.distance(word, typo)
+    if edits <= 2:
+        assert deletions(word[:prefix], edits) & deletions(typo[:prefix], edits)
