@@ -6,8 +6,8 @@ from array import array
 from collections import defaultdict
 
 from hypothesis import given
-from rapidfuzz.distance import OSA
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from riskd.matching.index import KeyTable, deletion_variants, deletions, pack
 
