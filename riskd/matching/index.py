@@ -175,21 +175,19 @@ class KeyTable:
         fixed cost of the numpy calls. The matcher tests the bitmap as it makes its probes,
         so it is not tested again here (a probe it would turn away is simply not found)."""
         view = memoryview(self.entries)  # type: ignore[arg-type]
-        size = len(view)
         starts = self.starts
         directory_shift = self.directory_shift
         shift = self.name_bits
         mask = (1 << shift) - 1
         result: list[tuple[int, list[int]]] = []
         for number, probe in enumerate(probes):
-            key = probe >> shift
-            prefix = ((key << shift) + _SIGN) >> directory_shift
-            position = bisect_left(view, key << shift, starts[prefix], starts[prefix + 1])
+            low = probe >> shift << shift  # the key's entries are low ... low | mask
+            prefix = (low + _SIGN) >> directory_shift
+            end = starts[prefix + 1]  # and all lie in its prefix's run of the directory
+            position = bisect_left(view, low, starts[prefix], end)
+            high = low | mask
             names: list[int] = []
-            while position < size:
-                entry = view[position]
-                if entry >> shift != key:
-                    break
+            while position < end and (entry := view[position]) <= high:
                 names.append(entry & mask)
                 position += 1
             if names and len(names) <= limits[number]:

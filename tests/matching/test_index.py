@@ -1,4 +1,5 @@
-"""The key table answers like a plain dictionary, by either of its search paths."""
+"""The key table answers like a plain dictionary, by either of its search paths; deletions
+and their prefixes find every typo."""
 
 from __future__ import annotations
 
