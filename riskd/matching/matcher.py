@@ -154,6 +154,10 @@ def _slice_window(piece: _Slice) -> _Window:
     return window
 
 
+# Facts of a token that decide whether a window of it may be a typo, as bits: a common
+# word, a quantity ("100ml"), either of those, a Chinese character.
+_COMMON, _NUMERIC, _PLAIN, _CHINESE = 1, 2, 4, 8
+
 # What a probe looked for, which decides the cheap check a candidate must pass before it is
 # compared by every method.
 _EQUAL, _SOUND, _DELETION, _INNER = 0, 1, 2, 3
@@ -317,10 +321,13 @@ class Matcher:
             tokens = analysed.tokens
             count = len(tokens)
             folded = [t.folded for t in tokens]
-            sizes = [len(f) for f in folded]
-            common = [f in plain_words for f in folded]
-            numeric = [not f.isalpha() and _numeric(f) for f in folded]
-            chinese = [not f.isascii() and is_cjk(f) for f in folded]
+            sizes = list(map(len, folded))
+            facts = [
+                ((_COMMON | _PLAIN) if f in plain_words else 0)
+                | ((_NUMERIC | _PLAIN) if not f.isalpha() and _numeric(f) else 0)
+                | (_CHINESE if not f.isascii() and is_cjk(f) else 0)
+                for f in folded
+            ]
             for first in range(count):
                 length = 0
                 units = 0
@@ -338,19 +345,14 @@ class Matcher:
                     if stop == first + 1:
                         compact = folded[last]
                         latin, reading, spelling = token.latin, token.reading, token.spelling
-                        all_common = common[last]
-                        all_plain = common[last] or numeric[last]
-                        any_cjk = chinese[last]
-                        all_numeric = numeric[last]
+                        every = some = facts[last]  # facts of all its tokens, of any
                     else:
                         compact += folded[last]
                         latin += token.latin
                         reading += token.reading
                         spelling += token.spelling
-                        all_common = all_common and common[last]
-                        all_plain = all_plain and (common[last] or numeric[last])
-                        any_cjk = any_cjk or chinese[last]
-                        all_numeric = all_numeric and numeric[last]
+                        every &= facts[last]
+                        some |= facts[last]
                     if length < min_chars:
                         continue  # shorter than any name, even one with two letters dropped
                     # A typo of a mark only if some name of the window's word class is
@@ -359,7 +361,9 @@ class Matcher:
                     # or quantities ("100ml"). Several words may be a misspelt title ("th
                     # tiger kingdom"), so only one word is plain for being a common word.
                     lengths = one_word if units <= 1 else several
-                    not_plain = not ((units == 1 and all_plain) or any_cjk or all_numeric)
+                    not_plain = not (
+                        (units == 1 and every & _PLAIN) or some & _CHINESE or every & _NUMERIC
+                    )
                     keyed = hash(compact) ^ WRITTEN
                     position = (keyed & _MASK64) >> shift
                     here = [keyed] if bits[position >> 3] >> (position & 7) & 1 else []
@@ -381,7 +385,7 @@ class Matcher:
                             window = _Window(field_name, analysed, first, stop, key, number == 1)
                             window.units = units
                             if typo:
-                                window.plain = all_common
+                                window.plain = bool(every & _COMMON)
                                 if not_plain:
                                     window.typos = True
                                     window.spelling = spelling
