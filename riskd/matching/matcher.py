@@ -490,6 +490,7 @@ class Matcher:
         config = self.config
         bits = self.typo_table.bits
         shift = self.typo_table.shift
+        width = (1 << (64 - shift)) - 1
         wanted: list[int] = []
         owners: list[int] = []
         for index, window in enumerate(windows):
@@ -500,9 +501,9 @@ class Matcher:
             kind = deletion_kind(window.units)
             kept: set[int] = set()  # a repeated letter makes some deletions twice
             prefix = window.latin[: config.typo_prefix]
-            for variant in deletion_variants(prefix, 2 if two else 1):
-                keyed = hash(variant) ^ kind
-                position = (keyed & _MASK64) >> shift  # the table's bitmap, written out
+            # Hashed and salted in C (map); the bitmap test written out, on the top bits.
+            for keyed in map(kind.__xor__, map(hash, deletion_variants(prefix, 2 if two else 1))):
+                position = keyed >> shift & width
                 if bits[position >> 3] >> (position & 7) & 1 and keyed not in kept:
                     kept.add(keyed)
                     wanted.append(keyed)
