@@ -264,10 +264,11 @@ class Matcher:
         ]
 
     def _worth_comparing(self, kind: int, window: _Window, name: int) -> bool:
+        """A cheap check on the strings alone: most candidates of a deletion or a sound key
+        are not within any edit budget, and are dropped before their keys are built; a slice
+        of a word is compared only with a name it spells exactly."""
         if kind == _INNER:
             return window.latin == self.names.latin[name]
-        """A cheap check on the strings alone: most candidates of a deletion or a sound key
-        are not within any edit budget, and are dropped before their keys are built."""
         if kind == _EQUAL:
             return True
         if kind == _DELETION:
