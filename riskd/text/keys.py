@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from riskd.text.confusables import KEEP_LOOK_ALIKES, ascii_skeleton, skeleton
@@ -50,9 +49,9 @@ class KeyedToken(NamedTuple):
         return phonetic_key(self.spelling)
 
 
-@dataclass(frozen=True, slots=True)
-class Analysed:
-    """A text in NFKC form (spans refer to it; for plain ASCII it is the text itself)."""
+class Analysed(NamedTuple):
+    """A text in NFKC form (spans refer to it; for plain ASCII it is the text itself), a
+    named tuple like its tokens: one is made for every declared field."""
 
     text: str
     tokens: tuple[KeyedToken, ...]
