@@ -329,18 +329,14 @@ class Matcher:
                 | (_CHINESE if not f.isascii() and is_cjk(f) else 0)
                 for f in folded
             ]
-            for first in range(count):
+            for first in range(count if max_units else 0):
                 length = 0
-                units = 0
+                units = 1
                 for stop in range(first + 1, count + 1):
                     last = stop - 1
                     size = sizes[last]
                     length += size
                     if length > max_chars:
-                        break
-                    if not (last > first and size <= 2 >= sizes[last - 1]):
-                        units += 1
-                    if units > max_units:
                         break
                     token = tokens[last]
                     if stop == first + 1:
@@ -348,6 +344,10 @@ class Matcher:
                         latin, reading, spelling = token.latin, token.reading, token.spelling
                         every = some = facts[last]  # facts of all its tokens, of any
                     else:
+                        if not size <= 2 >= sizes[last - 1]:  # not a run of fragments
+                            units += 1
+                            if units > max_units:
+                                break
                         compact += folded[last]
                         latin += token.latin
                         reading += token.reading
