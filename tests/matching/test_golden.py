@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from riskd.domain import MatchMethod, NoRiskReason
+from riskd.domain import MatchMethod, NoRiskReason, RightType
 from riskd.matching import build_matcher
 
 from .factory import GOLDEN_REGISTER, OEM, declaration, item
@@ -133,3 +133,18 @@ def test_several_marks_in_one_item_are_listed_best_first() -> None:
     ranks = [(m.raises_risk, m.score) for m in matches]
     assert ranks == sorted(ranks, reverse=True)  # risky first, then by score
     assert not next(m for m in matches if m.recordation_id == "T-APPLE").raises_risk
+
+
+def test_a_listed_match_carries_each_fact_in_its_own_field() -> None:
+    """The matcher builds a Match positionally, for speed: every fact must land in the field
+    of its name (this fails if Match's fields are reordered)."""
+    (match,) = MATCHER.match_item(
+        item("640411", brand="N1KE"), declaration(item("640411"), exporter="CN-X")
+    )[:1]
+    assert (match.recordation_id, match.mark, match.holder) == ("T-NIKE", "NIKE", "holder of NIKE")
+    assert (match.matched_text, match.field, match.span_start, match.span_end) == (
+        "N1KE", "brand", 0, 4,
+    )  # fmt: skip
+    assert (match.method, match.score, match.right_type) == (M.SKELETON, 95.0, RightType.TRADEMARK)
+    assert (match.authorised, match.raises_risk, match.no_risk_reason) == (False, True, None)
+    assert match.explanation == "matched NIKE by homoglyph skeleton in 'N1KE' (brand)"
