@@ -159,9 +159,9 @@ def _slice_window(piece: _Slice) -> _Window:
 # word, a quantity ("100ml"), either of those, a Chinese character.
 _COMMON, _NUMERIC, _PLAIN, _CHINESE = 1, 2, 4, 8
 
-# What a probe looked for, which decides the cheap check a candidate must pass before it is
-# compared by every method.
-_EQUAL, _SOUND, _DELETION, _INNER = 0, 1, 2, 3
+# What a probe of the later passes looked for, which decides the cheap check a candidate
+# must pass before it is compared by every method (key equality needs none).
+_SOUND, _DELETION, _INNER = 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +270,6 @@ class Matcher:
         of a word is compared only with a name it spells exactly."""
         if kind == _INNER:
             return window.latin == self.names.latin[name]
-        if kind == _EQUAL:
-            return True
         if kind == _DELETION:
             budget = self.names.budget[name]
             recorded = self.names.latin[name]
