@@ -148,12 +148,11 @@ class Declaration:
     def parties(self) -> tuple[Party, ...]:
         """The parties named on the declaration, for licensee and watchlist checks."""
         named = (self.declarant, self.importer, self.exporter, self.consignee)
-        return tuple(p for p in named if p is not None and p.id)
+        return tuple([p for p in named if p is not None and p.id])
 
     def party_ids(self) -> frozenset[str]:
         """Ids of the parties named on the declaration (asked once per item matched)."""
-        named = (self.declarant, self.importer, self.exporter, self.consignee)
-        return frozenset([p.id for p in named if p is not None and p.id])
+        return frozenset([p.id for p in self.parties()])
 
 
 @dataclass(frozen=True, slots=True)

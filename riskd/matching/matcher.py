@@ -409,8 +409,6 @@ class Matcher:
         window), then the slices of every long word (kind _INNER, owned by its slice).
         Both are dearer to make than key equality (a metaphone key; dozens of slices of a
         long word), and a window that is a name needs neither."""
-        bits = self.table.bits
-        shift = self.table.shift
         wanted: list[int] = []
         owners: list[int] = []
         for index, window in enumerate(windows):
@@ -420,8 +418,7 @@ class Matcher:
                 window.sound = phonetic_key(window.spelling)
             if window.sound:
                 keyed = hash(window.sound) ^ SOUND
-                position = (keyed & _MASK64) >> shift
-                if bits[position >> 3] >> (position & 7) & 1:
+                if self.table.might_have(keyed):
                     wanted.append(keyed)
                     owners.append(index)
         kinds = [_SOUND] * len(wanted)
@@ -490,7 +487,6 @@ class Matcher:
         config = self.config
         bits = self.typo_table.bits
         shift = self.typo_table.shift
-        width = (1 << (64 - shift)) - 1
         wanted: list[int] = []
         owners: list[int] = []
         for index, window in enumerate(windows):
@@ -501,9 +497,9 @@ class Matcher:
             kind = deletion_kind(window.units)
             kept: set[int] = set()  # a repeated letter makes some deletions twice
             prefix = window.latin[: config.typo_prefix]
-            # Hashed and salted in C (map); the bitmap test written out, on the top bits.
-            for keyed in map(kind.__xor__, map(hash, deletion_variants(prefix, 2 if two else 1))):
-                position = keyed >> shift & width
+            for variant in deletion_variants(prefix, 2 if two else 1):
+                keyed = hash(variant) ^ kind
+                position = (keyed & _MASK64) >> shift  # the table's bitmap, written out
                 if bits[position >> 3] >> (position & 7) & 1 and keyed not in kept:
                     kept.add(keyed)
                     wanted.append(keyed)

@@ -68,26 +68,21 @@ def transliteration(window: Keys, name: Keys, config: MatchingConfig) -> Evidenc
 def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     """A typo within the mark's edit budget: a letter swapped, dropped, doubled or changed
     ("nke", "nikke", "adidsa"); a word of everyday language is not a typo ("nice", "mike")."""
-    written, recorded = window.latin, name.latin
     budget = fuzzy_budget(name, config)
     if window.plain:  # common words only: one typo at most ("glass food" is not GLASS MOON)
         budget = min(budget, 1)
-    # Of one word class (`word_class`, written out: this runs for every typo candidate).
-    if budget == 0 or (window.units <= 1) != (name.units <= 1):
+    if budget == 0 or word_class(window.units) != word_class(name.units):
         return None
-    if abs(len(written) - len(recorded)) > budget:
+    if abs(len(window.latin) - len(name.latin)) > budget:
         return None
-    # XPS 15 is not a typo of XPS 13 (words of letters only have no digits to compare).
-    if not (window.compact.isalpha() and name.compact.isalpha()) and _digits(
-        window.compact
-    ) != _digits(name.compact):
+    if _digits(window.compact) != _digits(name.compact):  # XPS 15 is not a typo of XPS 13
         return None
-    edits = OSA.distance(written, recorded, score_cutoff=budget)
+    edits = OSA.distance(window.latin, name.latin, score_cutoff=budget)
     if edits > budget or edits == 0:
         return None
-    if len(recorded) < config.substitution_from and changes_a_letter(written, recorded):
+    if len(name.latin) < config.substitution_from and changes_a_letter(window.latin, name.latin):
         return None
-    score = fuzz.ratio(written, recorded)
+    score = fuzz.ratio(window.latin, name.latin)
     plural = "s" if edits > 1 else ""
     detail = f"matched {name.text} with {edits} typo{plural} in {window.text!r}"
     return Evidence(MatchMethod.FUZZY, round(score, 1), detail, edits)
