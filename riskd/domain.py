@@ -87,6 +87,17 @@ class NoRiskReason(enum.StrEnum):
     WEAK_EVIDENCE = "WEAK_EVIDENCE"
     INACTIVE = "INACTIVE"
     LOW_SCORE = "LOW_SCORE"
+    GENUINE_SOURCE = "GENUINE_SOURCE"
+
+
+class Corroboration(enum.StrEnum):
+    """Evidence beside the similarity itself that the goods bear the recorded mark."""
+
+    BRAND_FIELD = "BRAND_FIELD"  # written where the declarant names the brand
+    KNOWN_INFRINGER = "KNOWN_INFRINGER"  # a party the holder recorded as an infringer
+    BELOW_GENUINE_PRICE = "BELOW_GENUINE_PRICE"  # unit value far below the genuine goods'
+    NOT_GENUINE_ORIGIN = "NOT_GENUINE_ORIGIN"  # from a country the genuine goods do not come from
+    UNUSUAL_PORT = "UNUSUAL_PORT"  # through an office the genuine goods do not use
 
 
 class OutcomeResult(enum.StrEnum):
@@ -171,6 +182,7 @@ class Match:
     raises_risk: bool = True
     no_risk_reason: NoRiskReason | None = None
     explanation: str = ""
+    corroboration: tuple[Corroboration, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

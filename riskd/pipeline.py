@@ -108,7 +108,10 @@ def assess(
     the server passes the store's (`riskd.store.profiles.SqliteProfiles`). `office_load` is
     the office's current share of physical inspections (`riskd.capacity.InspectionLoad`)."""
     items = tuple(
-        ItemAssessment(item.line_no, snapshot.matcher.match_item(item, declaration))
+        ItemAssessment(
+            item.line_no,
+            snapshot.matcher.match_item(item, declaration, snapshot.policy.in_base_currency),
+        )
         for item in declaration.items
     )
     features = declaration_features(declaration, items, history, snapshot.policy.rates_to_base)

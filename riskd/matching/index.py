@@ -76,6 +76,7 @@ class NameTable:
     sound: Sequence[str]
     budget: Sequence[int]  # edits each name may differ by (see methods.fuzzy_budget)
     units: Sequence[int]  # words of each name (see keys.count_units), one byte each
+    everyday: Sequence[int]  # 1 where the name is an everyday word, one byte each
 
     def keys(self, name: int) -> Keys:
         """The Keys of a name, made again from its columns for each candidate: a Keys object

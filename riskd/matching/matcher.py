@@ -13,7 +13,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -22,8 +21,16 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from riskd.domain import Declaration, Item, Match, MatchMethod, NoRiskReason
-from riskd.matching.context import WHY_NOT, no_risk_reason
+from riskd.domain import Corroboration, Declaration, Item, Match, MatchMethod, NoRiskReason
+from riskd.matching.context import (
+    BRAND_FIELDS,
+    DECISIVE,
+    WHY_NOT,
+    ItemContext,
+    ToBase,
+    corroboration,
+    no_risk_reason,
+)
 from riskd.matching.index import (
     SOUND,
     WRITTEN,
@@ -43,15 +50,7 @@ from riskd.text import Analysed, analyse, phonetic_key
 from riskd.text.normalize import is_cjk
 
 ITEM_FIELDS = ("brand", "model", "description")
-_FIELD_WEIGHT = {"brand": 2, "model": 1, "description": 0}
-_METHOD_ORDER = {
-    MatchMethod.EXACT: 5,
-    MatchMethod.COMPACT: 4,
-    MatchMethod.SKELETON: 3,
-    MatchMethod.TRANSLITERATION: 3,
-    MatchMethod.FUZZY: 1,
-    MatchMethod.PHONETIC: 0,
-}
+_LOOK_ALIKE_METHODS = frozenset({MatchMethod.SKELETON, MatchMethod.TRANSLITERATION})
 _UNLIMITED = 1 << 30
 _MASK64 = (1 << 64) - 1
 _PREFIX = 0x2545F491 << 31  # salt of the name prefixes that slices are filtered by
@@ -185,15 +184,17 @@ class Matcher:
     inner_prefixes: bytes | None = None
     inner_shift: int = 64
 
-    def match_item(self, item: Item, declaration: Declaration) -> tuple[Match, ...]:
-        """All listed matches of the item, best first, one per recordation."""
+    def match_item(
+        self, item: Item, declaration: Declaration, to_base: ToBase | None = None
+    ) -> tuple[Match, ...]:
+        """All listed matches of the item, best first, one per recordation. `to_base`
+        converts money to the policy's base currency, for the recorded price ranges."""
         if not self.recordations:
             return ()
         fields, windows, probes, owners = self._probes(item)
         if not fields:
             return ()
-        on = declaration.declared_at.date()
-        party_ids = declaration.party_ids()
+        context = ItemContext.of(item, declaration, to_base)
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
         best: dict[int, _Found] = {}
@@ -207,7 +208,7 @@ class Matcher:
                     if (index, name) in seen:
                         continue
                     seen.add((index, name))
-                    found = self._assess(window, name, item, on, party_ids)
+                    found = self._assess(window, name, context)
                     if found is not None:
                         named.append(window)
                         _keep(best, found)
@@ -224,7 +225,7 @@ class Matcher:
                 if (index, name) in seen or not self._worth_comparing(kind, window, name):
                     continue
                 seen.add((index, name))
-                found = self._assess(window, name, item, on, party_ids)
+                found = self._assess(window, name, context)
                 if found is not None:
                     _keep(best, found)
         # Third pass, only for windows that are not a recorded name: typos.
@@ -239,11 +240,11 @@ class Matcher:
             for name in self._within_budget(window, names):
                 if (index, name) not in seen:
                     seen.add((index, name))
-                    found = self._assess(window, name, item, on, party_ids)
+                    found = self._assess(window, name, context)
                     if found is not None:
                         _keep(best, found)
         ranked = sorted(best.values(), key=_RANK, reverse=True)
-        return tuple(self._match(f, party_ids) for f in ranked[: self.config.max_matches])
+        return tuple(self._match(f, context) for f in ranked[: self.config.max_matches])
 
     def _within_budget(self, window: _Window, names: list[int]) -> list[int]:
         """The names sharing a deletion with a window that are within their edit budget of
@@ -268,8 +269,12 @@ class Matcher:
         """A cheap check on the strings alone: most candidates of a deletion or a sound key
         are not within any edit budget, and are dropped before their keys are built; a slice
         of a word is compared only with a name it spells exactly."""
-        if kind == _INNER:
-            return window.latin == self.names.latin[name]
+        if kind == _INNER:  # not an everyday word ("yellow" in "yellowfin"), nor a romanisation
+            return (
+                window.latin == self.names.latin[name]
+                and not self.names.everyday[name]
+                and self.names.skeleton[name].isascii()
+            )
         if kind == _DELETION:
             budget = self.names.budget[name]
             recorded = self.names.latin[name]
@@ -322,8 +327,10 @@ class Matcher:
             count = len(tokens)
             folded = [t.folded for t in tokens]
             sizes = list(map(len, folded))
+            # In the brand and model fields a common word may still be a typo of a mark.
+            common = _COMMON if field_name in BRAND_FIELDS else _COMMON | _PLAIN
             facts = [
-                ((_COMMON | _PLAIN) if f in plain_words else 0)
+                (common if f in plain_words else 0)
                 | ((_NUMERIC | _PLAIN) if not f.isalpha() and _numeric(f) else 0)
                 | (_CHINESE if not f.isascii() and is_cjk(f) else 0)
                 for f in folded
@@ -384,8 +391,8 @@ class Matcher:
                         if here or (typo and not_plain):
                             window = _Window(field_name, analysed, first, stop, key, number == 1)
                             window.units = units
+                            window.plain = bool(every & _COMMON)
                             if typo:
-                                window.plain = bool(every & _COMMON)
                                 if not_plain:
                                     window.typos = True
                                     window.spelling = spelling
@@ -506,9 +513,7 @@ class Matcher:
                     owners.append(index)
         return wanted, owners
 
-    def _assess(
-        self, window: _Window, name: int, item: Item, on: date, party_ids: frozenset[str]
-    ) -> _Found | None:
+    def _assess(self, window: _Window, name: int, context: ItemContext) -> _Found | None:
         """Compare a window with a name by every method, strongest first; judge the context."""
         keys = self.names.keys(name)
         written = window.keys()
@@ -523,29 +528,51 @@ class Matcher:
             evidence = _first_evidence(window, keys, self.config)
         if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
             return None
+        if (
+            window.plain
+            and evidence.method in _LOOK_ALIKE_METHODS
+            and window.field not in BRAND_FIELDS
+        ):
+            return None  # "oils" is the word, not OLÍS in look-alike letters
         owner = self.names.owner[name]
+        recordation = self.recordations[owner]
+        if (
+            evidence.edits
+            and len(keys.latin) <= self.config.short_typo_upto
+            and window.field not in BRAND_FIELDS
+            and not (recordation.has_classes and recordation.covers_goods(context.hs_code))
+        ):
+            return None  # a short mark's typo, with nothing in the context for it
+        found = corroboration(recordation, window.field, context, self.config)
         reason = no_risk_reason(
-            self.recordations[owner],
+            recordation,
             evidence,
             field=window.field,
-            hs_code=item.hs_code,
-            on=on,
-            party_ids=party_ids,
-            ordinary_word=keys.spaced in self.config.ordinary_words,
+            context=context,
+            everyday_word=bool(self.names.everyday[name]),
+            corroborated=any(kind in DECISIVE for kind, _ in found),
             config=self.config,
         )
         rank = (
             reason is None,
             evidence.score,
-            _METHOD_ORDER[evidence.method],
-            _FIELD_WEIGHT.get(window.field, 0),
+            self.config.method_order[evidence.method],
+            self.config.field_weight.get(window.field, 0),
         )
-        return _Found(rank, owner, window.field, written, evidence, reason)
+        return _Found(rank, owner, window.field, written, evidence, reason, found)
 
-    def _match(self, found: _Found, party_ids: frozenset[str]) -> Match:
+    def _match(self, found: _Found, context: ItemContext) -> Match:
         recordation = self.recordations[found.owner]
         explanation = f"{found.evidence.detail} ({found.field})"
-        if found.reason is not None:
+        told = [
+            detail for kind, detail in found.corroboration if kind is not Corroboration.BRAND_FIELD
+        ]
+        if told:
+            explanation += "; " + "; ".join(told)
+        if found.reason is NoRiskReason.GENUINE_SOURCE:
+            supplier = recordation.genuine.supplier(context.exporter, context.importer)
+            explanation += f"; no risk: {WHY_NOT[found.reason]} ({supplier})"
+        elif found.reason is not None:
             explanation += f"; no risk: {WHY_NOT[found.reason]}"
         # Positional, in the order of Match's fields (a third cheaper than by keyword; a
         # test pins the order): one is made for every listed match.
@@ -560,10 +587,11 @@ class Matcher:
             found.field,
             found.window.start,  # span_start
             found.window.end,  # span_end
-            recordation.authorises(party_ids),  # authorised
+            recordation.authorises(context.party_ids),  # authorised
             found.reason is None,  # raises_risk
             found.reason,  # no_risk_reason
             explanation,
+            tuple(kind for kind, _ in found.corroboration),
         )
 
 
@@ -606,6 +634,7 @@ class _Found(NamedTuple):
     window: Keys
     evidence: Evidence
     reason: NoRiskReason | None
+    corroboration: tuple[tuple[Corroboration, str], ...] = ()
 
 
 def _first_evidence(window: _Window, name: Keys, config: MatchingConfig) -> Evidence | None:
@@ -653,6 +682,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     sound: list[str] = []
     budgets: list[int] = []
     units = array("b")
+    everyday = array("b")
     name_bits = max(21, sum(len(r.names()) for r in register.recordations).bit_length())
     exact = _Packer(name_bits)
     typo = _Packer(name_bits)
@@ -660,6 +690,11 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
     min_chars = 1 << 30
     fuzzy_lengths: dict[int, tuple[int, int]] = {}
     prefixes = array("q")  # not a list: a million Python ints would stay in the heap
+
+    def typo_lengths(word_class_: int, length: int) -> None:
+        low, high = fuzzy_lengths.get(word_class_, (length, length))
+        fuzzy_lengths[word_class_] = (min(low, length), max(high, length))
+
     for position, recordation in enumerate(register.recordations):
         for name in dict.fromkeys(recordation.names()):
             keys = name_keys(analyse(name))
@@ -682,12 +717,21 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
             budget = fuzzy_budget(keys, config)
             budgets.append(budget)
             units.append(min(keys.units, 127))  # only one word or several matters
+            if recordation.everyday_word is not None:
+                everyday.append(recordation.everyday_word)
+            else:
+                words = [keys.compact] if is_cjk(keys.compact[:1]) else keys.spaced.split(" ")
+                everyday.append(config.is_everyday(words))
             if budget:
                 length = len(keys.latin)
-                low, high = fuzzy_lengths.get(word_class(keys.units), (length, length))
-                fuzzy_lengths[word_class(keys.units)] = (min(low, length), max(high, length))
+                typo_lengths(word_class(keys.units), length)
                 prefix = keys.latin[: config.typo_prefix]
-                typo.add(probes(deletion_kind(keys.units), deletions(prefix, budget)), number)
+                variants = deletions(prefix, budget)
+                typo.add(probes(deletion_kind(keys.units), variants), number)
+                if keys.units > 1 and length >= config.joined_typo_from:
+                    # also a typo of the name written as one word ("thenorthfoce")
+                    typo.add(probes(deletion_kind(1), variants), number)
+                    typo_lengths(1, length)
             exact.add(keyed, number)
             if config.inner_from and len(keys.latin) >= config.inner_from:
                 prefixes.append(hash(keys.latin[: config.inner_from]) ^ _PREFIX)
@@ -701,6 +745,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         sound=sound,
         budget=budgets,
         units=units,
+        everyday=everyday,
     )
     return Matcher(
         register_version=register.version,

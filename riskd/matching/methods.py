@@ -71,11 +71,12 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     budget = fuzzy_budget(name, config)
     if window.plain:  # common words only: one typo at most ("glass food" is not GLASS MOON)
         budget = min(budget, 1)
-    if budget == 0 or word_class(window.units) != word_class(name.units):
+    if budget == 0 or not _same_class(window, name, config) or _other_script(window, name):
         return None
     if abs(len(window.latin) - len(name.latin)) > budget:
         return None
-    if _digits(window.compact) != _digits(name.compact):  # XPS 15 is not a typo of XPS 13
+    recorded = _digits(name.compact)
+    if recorded and _digits(window.compact) != recorded:  # XPS 15 is not a typo of XPS 13
         return None
     edits = OSA.distance(window.latin, name.latin, score_cutoff=budget)
     if edits > budget or edits == 0:
@@ -92,7 +93,7 @@ def phonetic(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | Non
     """Sounds alike: the same metaphone key and a similar spelling ("naikee" for NIKE)."""
     if not window.sound or window.sound != name.sound:
         return None
-    if word_class(window.units) != word_class(name.units):
+    if word_class(window.units) != word_class(name.units) or _other_script(window, name):
         return None
     if _has_digits(name.compact):
         return None
@@ -109,6 +110,21 @@ def fuzzy_budget(name: Keys, config: MatchingConfig) -> int:
     if _has_cjk(name.compact):
         return 0
     return config.edit_budget(len(name.latin))
+
+
+def _same_class(window: Keys, name: Keys, config: MatchingConfig) -> bool:
+    """Typos are compared within a word class (one word, several), but a long mark of
+    several words may be written as one word ("thenorthfoce" for THE NORTH FACE)."""
+    if word_class(window.units) == word_class(name.units):
+        return True
+    return window.units <= 1 and len(name.latin) >= config.joined_typo_from
+
+
+def _other_script(window: Keys, name: Keys) -> bool:
+    """A name in a script without Latin look-alikes (Рамус, ハンズ) is typo-compared only with
+    text that is not plain ASCII: its Latin key is a romanisation, and "hams" written in
+    Latin is no misspelling of a Cyrillic word."""
+    return not name.skeleton.isascii() and window.text.isascii()
 
 
 # Each with a fast answer for the usual key (plain letters, or ASCII) before the loop over

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from riskd.domain import MatchMethod
-from riskd.text.vocabulary import common_words
+from riskd.text.vocabulary import common_words, everyday_words
 
 # Fixed scores of the key-equality methods; FUZZY and PHONETIC score by similarity.
 METHOD_SCORES: Mapping[MatchMethod, float] = MappingProxyType(
@@ -33,8 +33,9 @@ _LIST_FROM = {
     # "nke" for NIKE scores 85.7, "adidsa" for ADIDAS 83.3, "niej" for NIKE 75; at 70 two
     # changed letters in an 8-letter mark (75) are listed, in a 6-letter mark (66.7) not.
     MatchMethod.FUZZY: 60.0,
-    # "naikee" for NIKE scores 80; unrelated words sharing a metaphone key rarely reach 70.
-    MatchMethod.PHONETIC: 70.0,
+    # "naikee" for NIKE scores 80; words that only share a metaphone key with a real mark
+    # mostly score 67-75 ("fowls" for FOYLES, "groats" for GRATIS, on the tuning half).
+    MatchMethod.PHONETIC: 80.0,
 }
 
 _RISK_FROM = {
@@ -50,18 +51,32 @@ _RISK_FROM = {
     MatchMethod.PHONETIC: 101.0,
 }
 
-# Marks that are ordinary words. Found in a description, they are most often the word
-# ("apple juice", "polo shirt", "shell fish", "dove grey"); they raise risk only with strong
-# evidence: written in the brand or model field, by a key-equality method, on goods in class.
-ORDINARY_WORDS = frozenset(
+# How strongly each method and field speaks for a match, when one recordation is found
+# several ways in an item: the match kept is the one that raises risk, then the highest
+# score, then the stronger method, then the field a declarant names brands in.
+METHOD_ORDER: Mapping[MatchMethod, int] = MappingProxyType(
     {
-        "apple", "polo", "shell", "dove", "jaguar", "puma", "mustang", "crown", "corona",
-        "eagle", "tiger", "lotus", "diamond", "star", "sun", "gap", "guess", "next", "target",
-        "orange", "blackberry", "amazon", "oracle", "delta", "visa", "subway", "fossil",
-        "converse", "vans", "coach", "ferrari", "camel", "monster", "bic", "axe", "tide",
-        "ivory", "fiat", "seat", "smart", "mini", "golf", "panda", "swan", "fox", "lacoste",
+        MatchMethod.EXACT: 5,
+        MatchMethod.COMPACT: 4,
+        MatchMethod.SKELETON: 3,
+        MatchMethod.TRANSLITERATION: 3,
+        MatchMethod.FUZZY: 1,
+        MatchMethod.PHONETIC: 0,
     }
-)  # fmt: skip
+)
+FIELD_WEIGHT: Mapping[str, int] = MappingProxyType({"brand": 2, "model": 1, "description": 0})
+
+# A mark is an everyday word when each of its words reaches this Zipf frequency in some
+# language (riskd.text.vocabulary): FRESH (4.8), BOOTS (4.3), SHELL (4.4), "Blue Cross"
+# are; NIKE (3.9), ADIDAS (3.9), LIDL (4.05), TESCO (4.0) are not. Chosen on the tuning
+# half of the real-name evaluation (docs/matching.md): at 3.5 famous marks such as NIKE
+# and ADIDAS become everyday words and stop raising risk from a description; at 4.5
+# words such as BOOTS and SHELL would detain in their everyday sense.
+EVERYDAY_ZIPF = 4.2
+# Words at least this frequent in English are written as themselves, never as a typo of a
+# mark ("livers" 2.8 is not RIVERS misspelt, "offal" 2.5 not OXFAM); rarer words may be
+# ("wiper" 2.8 is a word, "swiper" is not). Chosen on the tuning half.
+PLAIN_ZIPF = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +85,36 @@ class MatchingConfig:
 
     list_from: Mapping[MatchMethod, float] = field(default_factory=lambda: dict(_LIST_FROM))
     risk_from: Mapping[MatchMethod, float] = field(default_factory=lambda: dict(_RISK_FROM))
-    ordinary_words: frozenset[str] = ORDINARY_WORDS
+    # Everyday-word lexicon of the marks (None: every mark is distinctive); a register
+    # column `everyday_word` overrides it per recordation.
+    everyday: frozenset[str] | None = field(default_factory=lambda: everyday_words(EVERYDAY_ZIPF))
     # Words of everyday language are not typos: "nice" is not NIKE misspelt, "shoes" not a
-    # mark two letters away. Windows made only of such words are found by key equality only.
-    plain_words: frozenset[str] = field(default_factory=common_words)
-    # Edit budget by the length of the mark's Latin key: BIC (3) may differ by one edit
-    # ("bc"), NIKE (4) and longer marks by two ("niej", "adiddas"). Two-letter marks (LV,
-    # 3M) are only found by key equality. Whether a typo is listed is then up to its score
-    # (list_from): "nikke" (88.9) is, "mkae" for NIKE (50) is not.
+    # mark two letters away. Windows made only of such words are found by key equality
+    # only, except in the brand and model fields, where a declarant names a brand: there a
+    # common word may be one typo from a mark ("nixon" for NEXON, "mike" for NIKE).
+    plain_words: frozenset[str] = field(default_factory=lambda: common_words(zipf=PLAIN_ZIPF))
+    method_order: Mapping[MatchMethod, int] = field(default_factory=lambda: dict(METHOD_ORDER))
+    field_weight: Mapping[str, int] = field(default_factory=lambda: dict(FIELD_WEIGHT))
+    # Edit budget by the length of the mark's Latin key: BIC (3) to ADIDAS may differ by
+    # one edit ("bc", "adidsa"), marks of eight letters and more by two ("samsvlub",
+    # "virgimnedia"). Two-letter marks (LV, 3M) are only found by key equality. In a real
+    # register of 15,000 marks, nearly every word of five to seven letters is two edits
+    # from some mark ("livers": RIVERS, MILLERS, LIVERA): two edits there found nothing the
+    # tuning half counted as a counterfeit and listed a match on a quarter of clean goods.
     one_edit_from: int = 3
-    two_edits_from: int = 4
+    two_edits_from: int = 8
+    # A typo of a mark this short or shorter is listed only where the context supports
+    # it: written in the brand or model field, or on goods inside the mark's recorded
+    # classes. "ffa" for FIFA on football shirts is; "bii" in a description of bicycles
+    # for BIL is not (a real register has a short mark one letter from most short words).
+    short_typo_upto: int = 4
+    # A one-word window may be a typo of a mark of several words written as one word
+    # ("thenorthfoce", "nfumutaal") when the mark has at least this many letters; shorter
+    # ones glued together are too easily other words.
+    joined_typo_from: int = 7
+    # A unit value below this share of the genuine goods' lowest recorded price is strong
+    # evidence of a counterfeit (a recordation's `price_min`).
+    below_price_share: float = 0.5
     # Windows longer than this look for typos with one deletion on their side, not two: a
     # long multi-word window would otherwise make over a hundred probes. Two typos in such
     # long marks are still found when they drop or change letters.
@@ -123,3 +158,7 @@ class MatchingConfig:
         if length >= self.two_edits_from:
             return 2
         return 1 if length >= self.one_edit_from else 0
+
+    def is_everyday(self, words: list[str]) -> bool:
+        """Whether a name's folded words are all everyday words."""
+        return self.everyday is not None and bool(words) and all(w in self.everyday for w in words)

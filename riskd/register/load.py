@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from riskd.domain import RightType
-from riskd.register.model import Recordation, Register
+from riskd.register.model import NO_GENUINE_GOODS, GenuineGoods, Recordation, Register
 
 REQUIRED_COLUMNS = ("recordation_id", "right_type", "mark", "holder", "valid_from")
 OPTIONAL_COLUMNS = (
@@ -26,9 +27,32 @@ OPTIONAL_COLUMNS = (
     "hs_prefixes",
     "licensees",
     "valid_until",
+    "everyday_word",
+    "manufacturers",
+    "exporters",
+    "importers",
+    "genuine_origins",
+    "usual_ports",
+    "price_min",
+    "price_max",
+    "price_currency",
+    "known_infringers",
 )
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-LIST_COLUMNS = ("aliases", "nice_classes", "hs_prefixes", "licensees")
+LIST_COLUMNS = (
+    "aliases",
+    "nice_classes",
+    "hs_prefixes",
+    "licensees",
+    "manufacturers",
+    "exporters",
+    "importers",
+    "genuine_origins",
+    "usual_ports",
+    "known_infringers",
+)
+_YES = ("true", "yes", "1")
+_NO = ("false", "no", "0")
 LIST_SEPARATOR = "|"
 _HS_PREFIXES = r"^(\d{1,10}(\|\d{1,10})*)?$"
 _NICE_CLASSES = r"^((0?[1-9]|[1-3][0-9]|4[0-5])(\|(0?[1-9]|[1-3][0-9]|4[0-5]))*)?$"
@@ -111,6 +135,11 @@ def validated(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         pl.col("valid_from").str.to_date(_DATE, strict=False).alias("from_date"),
         pl.col("valid_until").str.to_date(_DATE, strict=False).alias("until_date"),
         pl.col("right_type").str.to_uppercase(),
+        pl.col("price_min").cast(pl.Float64, strict=False).alias("price_min_value"),
+        pl.col("price_max").cast(pl.Float64, strict=False).alias("price_max_value"),
+        pl.col("everyday_word").str.to_lowercase().alias("everyday_value"),
+        pl.col("genuine_origins").str.to_uppercase(),
+        pl.col("price_currency").str.to_uppercase(),
     )
     empty = {c: pl.col(c).is_null() | (pl.col(c) == "") for c in COLUMNS}
     rights = ", ".join(RightType.__members__)
@@ -145,6 +174,41 @@ def validated(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
             "nice_classes",
             ~empty["nice_classes"] & ~pl.col("nice_classes").str.contains(_NICE_CLASSES),
             pl.format("'{}' is not a list of Nice classes (1-45, |-separated)", "nice_classes"),
+        ),
+        (
+            "everyday_word",
+            ~empty["everyday_word"] & ~pl.col("everyday_value").is_in([*_YES, *_NO]),
+            pl.format("'{}' is not true or false", pl.col("everyday_word")),
+        ),
+        *(
+            (
+                name,
+                ~empty[name]
+                & ~(pl.col(f"{name}_value").is_finite() & (pl.col(f"{name}_value") > 0)),
+                pl.format("'{}' is not a positive number", pl.col(name)),
+            )
+            for name in ("price_min", "price_max")
+        ),
+        (
+            "price_max",
+            pl.col("price_max_value") < pl.col("price_min_value"),
+            pl.lit("is below price_min"),
+        ),
+        (
+            "price_currency",
+            (~empty["price_min"] | ~empty["price_max"]) & empty["price_currency"],
+            pl.lit("must be given with a price"),
+        ),
+        (
+            "price_currency",
+            ~empty["price_currency"] & ~pl.col("price_currency").str.contains(r"^[A-Z]{3}$"),
+            pl.format("'{}' is not a currency code (ISO 4217)", pl.col("price_currency")),
+        ),
+        (
+            "genuine_origins",
+            ~empty["genuine_origins"]
+            & ~pl.col("genuine_origins").str.contains(r"^[A-Z]{2}(\|[A-Z]{2})*$"),
+            pl.format("'{}' is not a list of country codes (ISO 3166)", "genuine_origins"),
         ),
         (
             "recordation_id",
@@ -185,6 +249,8 @@ def _recordations(frame: pl.DataFrame) -> tuple[Recordation, ...]:
         listed("nice_classes"),
         listed("hs_prefixes"),
         listed("licensees"),
+        column("everyday_value"),
+        _genuine_goods(frame, listed, column),
         strict=True,
     )
     rights = {r.value: r for r in RightType}
@@ -202,9 +268,45 @@ def _recordations(frame: pl.DataFrame) -> tuple[Recordation, ...]:
             nice_classes=row[8],
             hs_prefixes=row[9],
             licensees=frozenset(row[10]) if row[10] else nobody,
+            everyday_word=True if row[11] in _YES else False if row[11] in _NO else None,
+            genuine=row[12],
         )
         for row in rows
     )
+
+
+def _genuine_goods(
+    frame: pl.DataFrame,
+    listed: Callable[[str], list[tuple[str, ...]]],
+    column: Callable[[str], list[Any]],
+) -> list[GenuineGoods]:
+    """The recorded facts of the genuine goods, one per row (the one empty value where a
+    row records none, as most do)."""
+    names = ("manufacturers", "exporters", "importers", "genuine_origins", "usual_ports")
+    lists = [listed(name) for name in (*names, "known_infringers")]
+    prices = zip(column("price_min_value"), column("price_max_value"), strict=True)
+    currencies = column("price_currency")
+    result = []
+    for parts, (low, high), currency in zip(
+        zip(*lists, strict=True), prices, currencies, strict=True
+    ):
+        if not any(parts) and low is None and high is None:
+            result.append(NO_GENUINE_GOODS)
+            continue
+        result.append(
+            GenuineGoods(
+                manufacturers=frozenset(parts[0]),
+                exporters=frozenset(parts[1]),
+                importers=frozenset(parts[2]),
+                origins=frozenset(parts[3]),
+                ports=frozenset(parts[4]),
+                price_min=low,
+                price_max=high,
+                price_currency=currency or "",
+                known_infringers=frozenset(parts[5]),
+            )
+        )
+    return result
 
 
 def _say(progress: bool, message: str) -> None:

@@ -11,6 +11,35 @@ from riskd.register.classes import hs_prefixes_of
 
 
 @dataclass(frozen=True, slots=True)
+class GenuineGoods:
+    """What the holder recorded about the genuine goods, as real recordations carry it
+    (China's customs recordation, the US e-Recordation, the EU application for action):
+    who makes, exports and imports them, where from, through which ports, at what price,
+    and who is known to infringe. Each part may be empty."""
+
+    manufacturers: frozenset[str] = frozenset()  # party ids
+    exporters: frozenset[str] = frozenset()
+    importers: frozenset[str] = frozenset()
+    origins: frozenset[str] = frozenset()  # ISO country codes, upper case
+    ports: frozenset[str] = frozenset()  # customs office codes
+    price_min: float | None = None  # unit price of the genuine goods
+    price_max: float | None = None
+    price_currency: str = ""
+    known_infringers: frozenset[str] = frozenset()
+
+    def supplier(self, exporter: str, importer: str) -> str:
+        """The recorded genuine party among the declaration's exporter and importer ("")."""
+        if exporter and exporter in self.manufacturers | self.exporters:
+            return exporter
+        if importer and importer in self.importers:
+            return importer
+        return ""
+
+
+NO_GENUINE_GOODS = GenuineGoods()
+
+
+@dataclass(frozen=True, slots=True)
 class Recordation:
     recordation_id: str
     right_type: RightType
@@ -23,6 +52,15 @@ class Recordation:
     nice_classes: tuple[str, ...] = ()
     hs_prefixes: tuple[str, ...] = ()
     licensees: frozenset[str] = frozenset()
+    # Whether the mark is an everyday word, where the register says so (None: decided by
+    # word frequencies, riskd.text.vocabulary).
+    everyday_word: bool | None = None
+    genuine: GenuineGoods = NO_GENUINE_GOODS
+
+    @property
+    def has_classes(self) -> bool:
+        """Whether the recordation names the goods it protects."""
+        return bool(self.hs_prefixes or self.nice_classes)
 
     def is_active(self, on: date) -> bool:
         """In force on that day: recordations protect only within their validity period."""
