@@ -106,10 +106,9 @@ def description_cases(brands: Sequence[Brand], all_headings: Sequence[Heading]) 
     """Each subheading's text, in full and in its short form: clean where no recorded name
     is written in it, an everyday-word use where one is."""
     index = name_index(list(brands))
-    longest = max(len(words) for words in index)
     for heading in all_headings:
         for kind, text in (("full", heading.text), ("short", _short(heading))):
-            named = names_in(text, index, longest)
+            named = names_in(text, index)
             yield Case(
                 group="everyday" if named else "clean",
                 kind=kind,
@@ -140,7 +139,7 @@ class Tally:
                 if case.group == "counterfeit"
                 else (outcome.not_released or (case.group == "clean" and outcome.any_listed))
             )
-            if bad and kind != "all" and len(self.misses[key]) < 10:
+            if bad and kind != "all" and len(self.misses[key]) < 60:
                 shown = case.brand or case.description
                 self.misses[key].append(f"{shown[:80]!r} {case.hs_code} {outcome.detail}".strip())
 

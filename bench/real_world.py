@@ -296,24 +296,26 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", folded)
 
 
-def name_index(brands: list[Brand]) -> dict[tuple[str, ...], list[Brand]]:
-    """Every recorded name as its folded words, with the brands recording it."""
-    index: dict[tuple[str, ...], list[Brand]] = {}
+def name_index(brands: list[Brand]) -> dict[str, list[Brand]]:
+    """Every recorded name by its folded letters and digits (spacing and punctuation
+    dropped: CY'CLIC is written in "cyclic amides"), with the brands recording it."""
+    index: dict[str, list[Brand]] = {}
     for brand in brands:
         for name in brand.recordation.names():
-            words = tuple(words_of(name))
-            if words:
-                index.setdefault(words, []).append(brand)
+            compact = "".join(words_of(name))
+            if compact:
+                index.setdefault(compact, []).append(brand)
     return index
 
 
-def names_in(text: str, index: dict[tuple[str, ...], list[Brand]], longest: int) -> set[str]:
-    """Recordation ids of every recorded name written word for word in a text."""
+def names_in(text: str, index: dict[str, list[Brand]], longest: int = 6) -> set[str]:
+    """Recordation ids of every recorded name written in a text: its letters, with any
+    spacing or punctuation, as a run of whole words."""
     words = words_of(text)
     found: set[str] = set()
     for first in range(len(words)):
         for stop in range(first + 1, min(len(words), first + longest) + 1):
-            for brand in index.get(tuple(words[first:stop]), ()):
+            for brand in index.get("".join(words[first:stop]), ()):
                 found.add(brand.recordation.recordation_id)
     return found
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from riskd.domain import (
+    Corroboration,
     Declaration,
     ItemAssessment,
     Lane,
@@ -159,6 +160,11 @@ def recommend(
         reasons.append(
             Reason(ReasonKind.MATCH, f"{match.right_type.value}_MATCH", match.explanation, 1.0)
         )
+        for kind in match.corroboration:
+            if kind is not Corroboration.BRAND_FIELD:
+                what = kind.value.replace("_", " ").lower()
+                message = f"{what}: recordation {match.recordation_id} ({match.mark})"
+                reasons.append(Reason(ReasonKind.MATCH, kind.value, message, 1.0))
         if match.score < policy.match_detain_from:
             components.append(policy.match_weight * match.score / 100.0)
     live_hits = [h for h in rule_hits if not h.shadow]

@@ -40,7 +40,9 @@ def import_(file: Path, store: Path, check: bool) -> None:
     try:
         if check:
             loaded = load_register(file, progress=True)
+            unclassed = sum(1 for r in loaded.recordations if not r.has_classes)
             click.echo(f"{file}: {len(loaded)} recordations, no problems ({loaded.version})")
+            click.echo(_without_classes(unclassed))
             return
         stored = import_register(file, store, progress=True)
     except RegisterFileError as exc:
@@ -52,6 +54,15 @@ def import_(file: Path, store: Path, check: bool) -> None:
     click.echo(
         f"imported {stored.version}: {stored.recordations} recordations ({rights}), "
         f"{stored.active} in force today; now current in {store}"
+    )
+    click.echo(_without_classes(stored.without_classes))
+
+
+def _without_classes(count: int) -> str:
+    return (
+        f"{count} recordation(s) name no goods classes: they are matched on all goods, but a "
+        "match only in a description needs corroboration (brand field, known infringer, "
+        "price far below the genuine) to raise risk"
     )
 
 

@@ -392,10 +392,9 @@ class Matcher:
                             window = _Window(field_name, analysed, first, stop, key, number == 1)
                             window.units = units
                             window.plain = bool(every & _COMMON)
-                            if typo:
-                                if not_plain:
-                                    window.typos = True
-                                    window.spelling = spelling
+                            if typo and not_plain:
+                                window.typos = True
+                                window.spelling = spelling
                             if here:
                                 owner = len(windows)
                                 for keyed in here:
@@ -529,20 +528,20 @@ class Matcher:
         if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
             return None
         if (
-            window.plain
-            and evidence.method in _LOOK_ALIKE_METHODS
+            (evidence.edits or evidence.method in _LOOK_ALIKE_METHODS)
             and window.field not in BRAND_FIELDS
+            and (
+                (window.plain and not evidence.edits)
+                or self._everyday_text(written.spaced, evidence.edits > 0)
+            )
         ):
-            return None  # "oils" is the word, not OLÍS in look-alike letters
+            return None  # "oils" is the word, not OLÍS in look-alike letters; "or 4" not ORA
         owner = self.names.owner[name]
         recordation = self.recordations[owner]
-        if (
-            evidence.edits
-            and len(keys.latin) <= self.config.short_typo_upto
-            and window.field not in BRAND_FIELDS
-            and not (recordation.has_classes and recordation.covers_goods(context.hs_code))
+        if window.field not in BRAND_FIELDS and not _loose_match_fits(
+            evidence, keys, recordation, context.hs_code, self.config
         ):
-            return None  # a short mark's typo, with nothing in the context for it
+            return None
         found = corroboration(recordation, window.field, context, self.config)
         reason = no_risk_reason(
             recordation,
@@ -560,6 +559,22 @@ class Matcher:
             self.config.field_weight.get(window.field, 0),
         )
         return _Found(rank, owner, window.field, written, evidence, reason, found)
+
+    def _everyday_text(self, spaced: str, fragments_only: bool = False) -> bool:
+        """Words of everyday language with single letters or digits between them ("men's
+        or": "s or"; "3- or 4-thread": "or 4"; "of a"), or a number: what a description
+        says in its own words, never a mark in look-alike letters nor a typo of one. With
+        `fragments_only`, only such text with a single letter or digit in it."""
+        words = spaced.split(" ")
+        if all(w.isdigit() for w in words):
+            return True
+        plain = self.config.plain_words
+        short = [len(w) == 1 for w in words]
+        return (
+            not all(short)
+            and (any(short) or not fragments_only)
+            and all(s or w in plain for s, w in zip(short, words, strict=True))
+        )
 
     def _match(self, found: _Found, context: ItemContext) -> Match:
         recordation = self.recordations[found.owner]
@@ -593,6 +608,24 @@ class Matcher:
             explanation,
             tuple(kind for kind, _ in found.corroboration),
         )
+
+
+def _loose_match_fits(
+    evidence: Evidence, name: Keys, recordation: Recordation, hs_code: str, config: MatchingConfig
+) -> bool:
+    """Whether a typo, a sound or a mark inside a word, found in a description, is worth
+    listing: in a real register nearly every word of a goods description is a letter or
+    two from some mark ("roes": ROSES, "dross": GROSS, "brisling": BREITLING), so such a
+    match is listed only on goods the mark protects, or for a recordation naming no
+    classes; a short mark's typo, or a sound, only on goods inside its recorded classes.
+    Key-equality matches and the brand and model fields are not limited so."""
+    loose = evidence.edits or evidence.inner or evidence.method is MatchMethod.PHONETIC
+    if not loose:
+        return True
+    inside = recordation.has_classes and recordation.covers_goods(hs_code)
+    if len(name.latin) <= config.short_typo_upto or evidence.method is MatchMethod.PHONETIC:
+        return inside
+    return inside or not recordation.has_classes
 
 
 def _inside(window: _Window, named: list[_Window]) -> bool:

@@ -111,7 +111,7 @@ class MatchingConfig:
     # A one-word window may be a typo of a mark of several words written as one word
     # ("thenorthfoce", "nfumutaal") when the mark has at least this many letters; shorter
     # ones glued together are too easily other words.
-    joined_typo_from: int = 7
+    joined_typo_from: int = 6
     # A unit value below this share of the genuine goods' lowest recorded price is strong
     # evidence of a counterfeit (a recordation's `price_min`).
     below_price_share: float = 0.5
@@ -148,7 +148,7 @@ class MatchingConfig:
     # ("adidasoriginals", "nikeairmax" for AIRMAX); shorter ones would be found inside
     # ordinary words ("like" inside "alike"). 0: never. Such a match scores `inner_score`
     # (listed as COMPACT) and does not raise risk on its own.
-    inner_from: int = 5
+    inner_from: int = 6
     inner_score: float = 90.0
     # At most this many matches are listed per item, best first.
     max_matches: int = 10

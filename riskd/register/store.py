@@ -43,6 +43,7 @@ class StoredVersion:
     active: int
     by_right: dict[str, int]
     current: bool = False
+    without_classes: int = 0  # recordations naming no goods classes (manifests before: 0)
 
 
 def import_register(source: Path, store: Path, *, progress: bool = False) -> StoredVersion:
@@ -61,6 +62,7 @@ def import_register(source: Path, store: Path, *, progress: bool = False) -> Sto
         active=register.active_count(date.today()),
         by_right=dict(Counter(r.right_type.value for r in register.recordations)),
         current=True,
+        without_classes=sum(1 for r in register.recordations if not r.has_classes),
     )
     manifest = asdict(stored)
     del manifest["current"]

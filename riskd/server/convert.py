@@ -286,6 +286,10 @@ def assessment_to_pb(value: d.Assessment) -> apb.Assessment:
                 span_start=m.span_start,
                 span_end=m.span_end,
                 right_type=_enum_value(apb.RightType, "RIGHT_TYPE", m.right_type),  # type: ignore[arg-type]
+                corroboration=[
+                    _enum_value(apb.Corroboration, "CORROBORATION", c)  # type: ignore[arg-type]
+                    for c in m.corroboration
+                ],
             )
     for hit in value.rule_hits:
         msg.rule_hits.add(
