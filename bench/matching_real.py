@@ -231,6 +231,7 @@ def screen_through_grpc(cases: list[Case], register: Any) -> Iterator[tuple[Case
     """ScreenBatch against a real server on a free local port (no rules, no model)."""
     import grpc
 
+    from riskd.log import configure_logging
     from riskd.pipeline import build_snapshot
     from riskd.server.app import create_server
     from riskd.settings import Settings
@@ -241,6 +242,7 @@ def screen_through_grpc(cases: list[Case], register: Any) -> Iterator[tuple[Case
         screening_service_pb2_grpc,
     )
 
+    configure_logging("WARNING")  # not a line per decision
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             listen="127.0.0.1:0",
@@ -343,3 +345,37 @@ def evaluate_real(per_part: int = 2500, seed: int = 7, through: str = "grpc") ->
         "targets": TARGETS,
         "parts": table,
     }
+
+
+def render_real(result: dict[str, Any]) -> str:
+    """The markdown tables of docs/matching.md: per kind and part, then the targets."""
+    lines = [
+        "| group | kind | tune items | tune | test items | test |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    parts = result["parts"]
+    for group, measure in (
+        ("counterfeit", "listed"),
+        ("clean", "not_released"),
+        ("clean", "any_listed"),
+        ("everyday", "not_released"),
+    ):
+        for kind in parts["test"].get(group, {}):
+            tune = parts["tune"].get(group, {}).get(kind, {})
+            test = parts["test"][group][kind]
+            lines.append(
+                f"| {group} ({measure}) | {kind} | {tune.get('items', 0)} | "
+                f"{tune.get(measure, 0.0):.2%} | {test['items']} | {test[measure]:.2%} |"
+            )
+    lines += ["", "| target (test part) | measured | goal |", "|---|---:|---:|"]
+    goals = {
+        "recall": (">=", TARGETS["recall"]),
+        "recall_worst_kind": (">=", TARGETS["recall_per_kind"]),
+        "clean_not_released": ("<=", TARGETS["clean_not_released"]),
+        "clean_listed": ("<=", TARGETS["clean_listed"]),
+        "everyday_not_released": ("<=", TARGETS["everyday_not_released"]),
+    }
+    for key, value in result["summary"]["test"].items():
+        sign, goal = goals[key]
+        lines.append(f"| {key} | {value:.2%} | {sign} {goal:.1%} |")
+    return "\n".join(lines)
