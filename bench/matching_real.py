@@ -139,7 +139,7 @@ class Tally:
                 if case.group == "counterfeit"
                 else (outcome.not_released or (case.group == "clean" and outcome.any_listed))
             )
-            if bad and kind != "all" and len(self.misses[key]) < 60:
+            if bad and kind != "all" and len(self.misses[key]) < 20:
                 shown = case.brand or case.description
                 self.misses[key].append(f"{shown[:80]!r} {case.hs_code} {outcome.detail}".strip())
 

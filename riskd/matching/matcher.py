@@ -13,24 +13,14 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from riskd.domain import Corroboration, Declaration, Item, Match, MatchMethod, NoRiskReason
-from riskd.matching.context import (
-    BRAND_FIELDS,
-    DECISIVE,
-    WHY_NOT,
-    ItemContext,
-    ToBase,
-    corroboration,
-    no_risk_reason,
-)
+from riskd.domain import Declaration, Item, Match, MatchMethod
+from riskd.matching.context import BRAND_FIELDS, ItemContext, ToBase
 from riskd.matching.index import (
     SOUND,
     WRITTEN,
@@ -43,14 +33,14 @@ from riskd.matching.index import (
     probes,
 )
 from riskd.matching.keys import Keys, join, name_keys, word_class
-from riskd.matching.methods import METHODS, Evidence, changes_a_letter, fuzzy_budget, phonetic
+from riskd.matching.methods import changes_a_letter, fuzzy_budget
+from riskd.matching.scoring import RANK, Found, Scorer, keep
 from riskd.matching.tuning import MatchingConfig
 from riskd.register.model import Recordation, Register
 from riskd.text import Analysed, analyse, phonetic_key
 from riskd.text.normalize import is_cjk
 
 ITEM_FIELDS = ("brand", "model", "description")
-_LOOK_ALIKE_METHODS = frozenset({MatchMethod.SKELETON, MatchMethod.TRANSLITERATION})
 _UNLIMITED = 1 << 30
 _MASK64 = (1 << 64) - 1
 _PREFIX = 0x2545F491 << 31  # salt of the name prefixes that slices are filtered by
@@ -168,6 +158,7 @@ class Matcher:
     register_version: str
     recordations: tuple[Recordation, ...]
     names: NameTable
+    scorer: Scorer
     table: KeyTable  # compact, Latin and sound keys: every window looks here
     typo_table: KeyTable  # deletions: only windows that are no recorded name look here
     config: MatchingConfig = field(default_factory=MatchingConfig)
@@ -197,7 +188,7 @@ class Matcher:
         context = ItemContext.of(item, declaration, to_base)
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
-        best: dict[int, _Found] = {}
+        best: dict[int, Found] = {}
         # First pass: key equality. A window found so is a recorded name, and neither it
         # nor the windows inside it are looked at again.
         if probes:
@@ -208,10 +199,10 @@ class Matcher:
                     if (index, name) in seen:
                         continue
                     seen.add((index, name))
-                    found = self._assess(window, name, context)
+                    found = self.scorer.score(window, name, context)
                     if found is not None:
                         named.append(window)
-                        _keep(best, found)
+                        keep(best, found)
         # Second pass, only for what is no recorded name: sounds and marks inside a word.
         slices, probes, limits, owners, kinds = self._loose_probes(fields, windows, named)
         for number, names in self.table.lookup(probes, limits) if probes else ():
@@ -225,9 +216,9 @@ class Matcher:
                 if (index, name) in seen or not self._worth_comparing(kind, window, name):
                     continue
                 seen.add((index, name))
-                found = self._assess(window, name, context)
+                found = self.scorer.score(window, name, context)
                 if found is not None:
-                    _keep(best, found)
+                    keep(best, found)
         # Third pass, only for windows that are not a recorded name: typos.
         deleted, deleted_owners = self._deletion_probes(windows, named)
         typos: dict[int, list[int]] = {}  # window → names sharing a deletion with it
@@ -240,11 +231,11 @@ class Matcher:
             for name in self._within_budget(window, names):
                 if (index, name) not in seen:
                     seen.add((index, name))
-                    found = self._assess(window, name, context)
+                    found = self.scorer.score(window, name, context)
                     if found is not None:
-                        _keep(best, found)
-        ranked = sorted(best.values(), key=_RANK, reverse=True)
-        return tuple(self._match(f, context) for f in ranked[: self.config.max_matches])
+                        keep(best, found)
+        ranked = sorted(best.values(), key=RANK, reverse=True)
+        return tuple(self.scorer.match(f, context) for f in ranked[: self.config.max_matches])
 
     def _within_budget(self, window: _Window, names: list[int]) -> list[int]:
         """The names sharing a deletion with a window that are within their edit budget of
@@ -512,121 +503,6 @@ class Matcher:
                     owners.append(index)
         return wanted, owners
 
-    def _assess(self, window: _Window, name: int, context: ItemContext) -> _Found | None:
-        """Compare a window with a name by every method, strongest first; judge the context."""
-        keys = self.names.keys(name)
-        written = window.keys()
-        if window.inner is not None:
-            whole = window.analysed.tokens[window.first]
-            word = window.analysed.text[whole.start : whole.end]
-            detail = f"matched {keys.text} inside the word {word!r}"
-            evidence: Evidence | None = Evidence(
-                MatchMethod.COMPACT, self.config.inner_score, detail, inner=True
-            )
-        else:
-            evidence = _first_evidence(window, keys, self.config)
-        if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
-            return None
-        if (
-            (evidence.edits or evidence.method in _LOOK_ALIKE_METHODS)
-            and window.field not in BRAND_FIELDS
-            and (
-                (window.plain and not evidence.edits)
-                or self._everyday_text(written.spaced, evidence.edits > 0)
-            )
-        ):
-            return None  # "oils" is the word, not OLÍS in look-alike letters; "or 4" not ORA
-        owner = self.names.owner[name]
-        recordation = self.recordations[owner]
-        if window.field not in BRAND_FIELDS and not _loose_match_fits(
-            evidence, keys, recordation, context.hs_code, self.config
-        ):
-            return None
-        found = corroboration(recordation, window.field, context, self.config)
-        reason = no_risk_reason(
-            recordation,
-            evidence,
-            field=window.field,
-            context=context,
-            everyday_word=bool(self.names.everyday[name]),
-            corroborated=any(kind in DECISIVE for kind, _ in found),
-            config=self.config,
-        )
-        rank = (
-            reason is None,
-            evidence.score,
-            self.config.method_order[evidence.method],
-            self.config.field_weight.get(window.field, 0),
-        )
-        return _Found(rank, owner, window.field, written, evidence, reason, found)
-
-    def _everyday_text(self, spaced: str, fragments_only: bool = False) -> bool:
-        """Words of everyday language with single letters or digits between them ("men's
-        or": "s or"; "3- or 4-thread": "or 4"; "of a"), or a number: what a description
-        says in its own words, never a mark in look-alike letters nor a typo of one. With
-        `fragments_only`, only such text with a single letter or digit in it."""
-        words = spaced.split(" ")
-        if all(w.isdigit() for w in words):
-            return True
-        plain = self.config.plain_words
-        short = [len(w) == 1 for w in words]
-        return (
-            not all(short)
-            and (any(short) or not fragments_only)
-            and all(s or w in plain for s, w in zip(short, words, strict=True))
-        )
-
-    def _match(self, found: _Found, context: ItemContext) -> Match:
-        recordation = self.recordations[found.owner]
-        explanation = f"{found.evidence.detail} ({found.field})"
-        told = [
-            detail for kind, detail in found.corroboration if kind is not Corroboration.BRAND_FIELD
-        ]
-        if told:
-            explanation += "; " + "; ".join(told)
-        if found.reason is NoRiskReason.GENUINE_SOURCE:
-            supplier = recordation.genuine.supplier(context.exporter, context.importer)
-            explanation += f"; no risk: {WHY_NOT[found.reason]} ({supplier})"
-        elif found.reason is not None:
-            explanation += f"; no risk: {WHY_NOT[found.reason]}"
-        # Positional, in the order of Match's fields (a third cheaper than by keyword; a
-        # test pins the order): one is made for every listed match.
-        return Match(
-            recordation.recordation_id,
-            recordation.mark,
-            recordation.holder,
-            found.window.text,  # matched_text
-            found.evidence.score,
-            found.evidence.method,
-            recordation.right_type,
-            found.field,
-            found.window.start,  # span_start
-            found.window.end,  # span_end
-            recordation.authorises(context.party_ids),  # authorised
-            found.reason is None,  # raises_risk
-            found.reason,  # no_risk_reason
-            explanation,
-            tuple(kind for kind, _ in found.corroboration),
-        )
-
-
-def _loose_match_fits(
-    evidence: Evidence, name: Keys, recordation: Recordation, hs_code: str, config: MatchingConfig
-) -> bool:
-    """Whether a typo, a sound or a mark inside a word, found in a description, is worth
-    listing: in a real register nearly every word of a goods description is a letter or
-    two from some mark ("roes": ROSES, "dross": GROSS, "brisling": BREITLING), so such a
-    match is listed only on goods the mark protects, or for a recordation naming no
-    classes; a short mark's typo, or a sound, only on goods inside its recorded classes.
-    Key-equality matches and the brand and model fields are not limited so."""
-    loose = evidence.edits or evidence.inner or evidence.method is MatchMethod.PHONETIC
-    if not loose:
-        return True
-    inside = recordation.has_classes and recordation.covers_goods(hs_code)
-    if len(name.latin) <= config.short_typo_upto or evidence.method is MatchMethod.PHONETIC:
-        return inside
-    return inside or not recordation.has_classes
-
 
 def _inside(window: _Window, named: list[_Window]) -> bool:
     """Whether a window lies inside (or is) any of the named windows of the same field."""
@@ -645,40 +521,6 @@ def _word_is_named(analysed: Analysed, first: int, named: list[_Window]) -> bool
         if other.analysed is analysed and other.first == first and other.stop == first + 1:
             return True
     return False
-
-
-def _keep(best: dict[int, _Found], found: _Found) -> None:
-    """Keep the better evidence for a recordation."""
-    current = best.get(found.owner)
-    if current is None or found.rank > current.rank:
-        best[found.owner] = found
-
-
-_RANK = itemgetter(0)  # the rank of a _Found
-
-
-class _Found(NamedTuple):
-    """The best evidence so far for one recordation, before it becomes a Match (a named
-    tuple, cheap to make for every candidate)."""
-
-    rank: tuple[bool, float, int, int]
-    owner: int
-    field: str
-    window: Keys
-    evidence: Evidence
-    reason: NoRiskReason | None
-    corroboration: tuple[tuple[Corroboration, str], ...] = ()
-
-
-def _first_evidence(window: _Window, name: Keys, config: MatchingConfig) -> Evidence | None:
-    written = window.keys()
-    for method in METHODS:
-        if method is phonetic:
-            written = window.sounded_keys()
-        evidence = method(written, name, config)
-        if evidence is not None:
-            return evidence
-    return None
 
 
 class _Packer:
@@ -784,6 +626,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         register_version=register.version,
         recordations=register.recordations,
         names=names,
+        scorer=Scorer(register.recordations, names, config),
         table=exact.table(),
         typo_table=typo.table(),
         config=config,

@@ -152,18 +152,19 @@ def _fixed(method: MatchMethod, detail: str) -> Evidence:
     return Evidence(method, METHOD_SCORES[method], detail)
 
 
-# Strongest first: the first method that finds a name decides how the match is reported.
-METHODS: tuple[Method, ...] = (exact, compact, skeleton, transliteration, fuzzy, phonetic)
+# The registry of methods, strongest first: the first method that finds a name decides how
+# the match is reported. A new method is a function above and a line here (and its
+# thresholds and rank in `riskd.matching.tuning`; a test checks that every method has them).
+METHODS: tuple[tuple[MatchMethod, Method], ...] = (
+    (MatchMethod.EXACT, exact),
+    (MatchMethod.COMPACT, compact),
+    (MatchMethod.SKELETON, skeleton),
+    (MatchMethod.TRANSLITERATION, transliteration),
+    (MatchMethod.FUZZY, fuzzy),
+    (MatchMethod.PHONETIC, phonetic),
+)
 
 
 def describe() -> list[tuple[MatchMethod, str]]:
     """Each method with its docstring in one line, for the documentation."""
-    names: dict[Method, MatchMethod] = {
-        exact: MatchMethod.EXACT,
-        compact: MatchMethod.COMPACT,
-        skeleton: MatchMethod.SKELETON,
-        transliteration: MatchMethod.TRANSLITERATION,
-        fuzzy: MatchMethod.FUZZY,
-        phonetic: MatchMethod.PHONETIC,
-    }
-    return [(names[m], " ".join((m.__doc__ or "").split())) for m in METHODS]
+    return [(kind, " ".join((m.__doc__ or "").split())) for kind, m in METHODS]
