@@ -192,6 +192,11 @@ def part_of(key: str) -> str:
 
 def check_source(path: Path) -> None:
     """Refuse a brands file that is not the one the figures were measured on."""
+    if not path.is_file():
+        raise SystemExit(
+            f"{path}: not found; the real-name evaluation reads the shared brands-nsi data "
+            "(--no-real leaves it out)"
+        )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != BRANDS_SHA256:
         raise SystemExit(f"{path}: sha256 {digest}, expected {BRANDS_SHA256}")

@@ -8,15 +8,49 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
+from functools import cache
 
 from riskd.domain import Declaration, FieldViolation, Item, Party
 from riskd.settings import Limits
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _HS_CODE = re.compile(r"^[0-9]{6,10}$")
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+# Bounds of the numbers of a goods line. A number is 0 (not declared) or between the two:
+# beyond them it is a slip or an attack, never a consignment, and would make unit values
+# (value per kilogram) overflow or vanish in the profiles every later score reads.
+AMOUNT_RANGE = (1e-6, 1e15)  # value, in any currency (1e15 IDR is some 60 million USD)
+QUANTITY_RANGE = (1e-6, 1e10)
+MASS_RANGE_KG = (1e-6, 1e9)  # a milligram to a million tonnes
+# User-assigned codes that customs use beside ISO 3166-1 (Kosovo, Ceuta, Melilla, Serbia's
+# former code), accepted as countries.
+CUSTOMS_COUNTRIES = frozenset({"XK", "XC", "XL", "XS"})
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (pycountry) and the customs user-assigned ones."""
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries) | CUSTOMS_COUNTRIES
+
+
+@cache
+def currencies() -> frozenset[str]:
+    """ISO 4217 alphabetic codes (pycountry)."""
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def _bounded(value: float, bounds: tuple[float, float]) -> bool:
+    low, high = bounds
+    return math.isfinite(value) and (value == 0 or low <= value <= high)
+
+
+def _range(bounds: tuple[float, float]) -> str:
+    return f"must be 0 or a number from {bounds[0]:g} to {bounds[1]:g}"
 
 
 def validate_declaration(
@@ -38,8 +72,8 @@ def validate_declaration(
             bad(field, "contains control characters")
 
     def country(field: str, value: str) -> None:
-        if value and not _COUNTRY.match(value):
-            bad(field, f"{value[:16]!r} is not an ISO 3166-1 alpha-2 code (two capital letters)")
+        if value and value not in countries():
+            bad(field, f"{value[:16]!r} is not an ISO 3166-1 alpha-2 country code (e.g. CN)")
 
     text("declaration_id", declaration.declaration_id, required=True, limit=64)
     if not (_EARLIEST <= declaration.declared_at < _LATEST):
@@ -89,19 +123,18 @@ def _validate_item(item: Item, limits: Limits, prefix: str, seen: set[int]) -> l
             out.append(
                 FieldViolation(prefix + name, f"at most {limits.max_text_bytes} bytes allowed")
             )
-    for name in ("quantity", "net_mass_kg"):
-        value_f: float = getattr(item, name)
-        if not math.isfinite(value_f) or value_f < 0:
-            out.append(FieldViolation(prefix + name, "must be a finite, non-negative number"))
+    for name, bounds in (("quantity", QUANTITY_RANGE), ("net_mass_kg", MASS_RANGE_KG)):
+        if not _bounded(getattr(item, name), bounds):
+            out.append(FieldViolation(prefix + name, _range(bounds)))
     if item.value is not None:
-        if not math.isfinite(item.value.amount) or item.value.amount < 0:
-            out.append(
-                FieldViolation(prefix + "value.amount", "must be a finite, non-negative number")
-            )
-        if not _CURRENCY.match(item.value.currency):
+        if not _bounded(item.value.amount, AMOUNT_RANGE):
+            out.append(FieldViolation(prefix + "value.amount", _range(AMOUNT_RANGE)))
+        if item.value.currency not in currencies():
             out.append(
                 FieldViolation(prefix + "value.currency", "must be an ISO 4217 code (e.g. USD)")
             )
-    if item.origin_country and not _COUNTRY.match(item.origin_country):
-        out.append(FieldViolation(prefix + "origin_country", "must be an ISO 3166-1 alpha-2 code"))
+    if item.origin_country and item.origin_country not in countries():
+        out.append(
+            FieldViolation(prefix + "origin_country", "must be an ISO 3166-1 alpha-2 country code")
+        )
     return out

@@ -135,7 +135,7 @@ def prepare_items(history: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce(_key_part("item_origin_country"), pl.col("origin_country")).alias(
             "item_origin"
         ),
-        pl.when(positive).then(luv).otherwise(None).alias("log_unit_value"),
+        pl.when(positive & luv.is_finite()).then(luv).otherwise(None).alias("log_unit_value"),
         pl.col("known_at").fill_null(pl.col("declared_at")),
         pl.col("inspected").fill_null(pl.col("infringing").is_not_null()),
         pl.col("random_selection").fill_null(False),

@@ -176,7 +176,11 @@ def spec_key(spec: ProfileSpec, fields: Mapping[str, str | None]) -> str | None:
 
 
 def log_unit_value(value_usd: float | None, net_mass_kg: float | None) -> float | None:
-    """Natural log of the value per kilogram, when both are positive."""
+    """Natural log of the value per kilogram, when both are positive and it is finite (the
+    edge bounds both numbers; this keeps a profile finite whatever reaches it)."""
     if value_usd is None or net_mass_kg is None or value_usd <= 0 or net_mass_kg <= 0:
         return None
-    return math.log(value_usd / net_mass_kg)
+    ratio = value_usd / net_mass_kg
+    if not 0.0 < ratio < math.inf:
+        return None
+    return math.log(ratio)
