@@ -315,6 +315,14 @@ class NotFound(RiskdError):
     """A referenced object does not exist."""
 
 
+class DeadlineExceeded(RiskdError):
+    """The caller's deadline passed before the work was done; nothing was stored."""
+
+
+class ResourceExhausted(RiskdError):
+    """A call asks for more work than one call may (a limit of the settings, named)."""
+
+
 class Conflict(RiskdError):
     """The request contradicts what is stored (e.g. an outcome id reused for another decision)."""
 

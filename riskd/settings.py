@@ -29,6 +29,15 @@ class Limits(BaseModel):
     max_text_bytes: int = Field(256, ge=16, description="UTF-8 bytes per other text field")
     max_batch: int = Field(1000, ge=1, description="declarations per ScreenBatch call")
     max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="gRPC message size")
+    max_call_items: int = Field(
+        20_000, ge=1, description="goods lines per call, all declarations of a batch together"
+    )
+    max_streams: int = Field(
+        4,
+        ge=0,
+        description="open ScreenStream calls per process; beyond: RESOURCE_EXHAUSTED (each "
+        "holds a worker thread, so keep it below `threads`)",
+    )
 
 
 class Settings(BaseSettings):

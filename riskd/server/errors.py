@@ -12,7 +12,16 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from riskd.domain import Conflict, FieldViolation, InvalidInput, NotFound, ReloadRefused, RiskdError
+from riskd.domain import (
+    Conflict,
+    DeadlineExceeded,
+    FieldViolation,
+    InvalidInput,
+    NotFound,
+    ReloadRefused,
+    ResourceExhausted,
+    RiskdError,
+)
 
 log = structlog.get_logger("riskd.server")
 
@@ -47,6 +56,10 @@ def status_of(error: RiskdError) -> status_pb2.Status:
         return status_pb2.Status(code=code_pb2.NOT_FOUND, message=str(error))
     if isinstance(error, Conflict):
         return status_pb2.Status(code=code_pb2.ALREADY_EXISTS, message=str(error))
+    if isinstance(error, DeadlineExceeded):
+        return status_pb2.Status(code=code_pb2.DEADLINE_EXCEEDED, message=str(error))
+    if isinstance(error, ResourceExhausted):
+        return status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message=str(error))
     if isinstance(error, ReloadRefused):
         detail = error_details_pb2.PreconditionFailure(
             violations=[

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
 
 from riskd.capacity import InspectionLoad
-from riskd.domain import Assessment, Declaration, Outcome, Recommendation
+from riskd.domain import Assessment, DeadlineExceeded, Declaration, Outcome, Recommendation
 from riskd.features import NO_HISTORY
 from riskd.pipeline import SnapshotHolder, assess
 from riskd.settings import Settings
@@ -22,6 +23,15 @@ from riskd.store.base import DecisionStore, OutcomeRecorded
 from riskd.store.profiles import ProfileStore
 
 decision_log = structlog.get_logger("riskd.decision")
+
+TimeLeft = Callable[[], float | None]
+
+
+def _in_time(time_left: TimeLeft | None, doing: str) -> None:
+    remaining = time_left() if time_left is not None else None
+    if remaining is not None and remaining <= 0:
+        raise DeadlineExceeded(f"deadline exceeded before {doing}; nothing was stored")
+
 
 _INSPECTED = Recommendation.PHYSICAL_INSPECTION.severity
 
@@ -43,19 +53,27 @@ class Runtime:
     def decisions_served(self) -> int:
         return self._served
 
-    def screen(self, declarations: list[Declaration]) -> list[Assessment]:
-        """Assess against one snapshot, store all (one transaction), log, return."""
+    def screen(
+        self, declarations: list[Declaration], time_left: TimeLeft | None = None
+    ) -> list[Assessment]:
+        """Assess against one snapshot, store all (one transaction), log, return.
+
+        `time_left` gives the seconds left of the caller's deadline (None: no deadline); it
+        is asked before each declaration and before the store write, so that a call whose
+        client has stopped waiting stops, and nothing is stored that no client received."""
         started = time.perf_counter()
         snapshot = self.holder.current()
         history = self.profiles or NO_HISTORY
         assessed = []
         for declaration in declarations:
+            _in_time(time_left, "screening")
             office = declaration.customs_office
             assessment = assess(
                 snapshot, declaration, history=history, office_load=self.load.share(office)
             )
             self.load.record(office, assessment.recommendation.severity >= _INSPECTED)
             assessed.append(assessment)
+        _in_time(time_left, "storing the decisions")
         self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
         if self.profiles is not None:  # after the features were computed: no self-reference
             self.profiles.record_declarations(declarations)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import grpc
 from google.rpc import code_pb2
 
-from riskd.domain import Declaration, FieldViolation, InvalidInput, RiskdError
+from riskd.domain import Declaration, FieldViolation, InvalidInput, ResourceExhausted, RiskdError
 from riskd.server import convert
 from riskd.server.errors import reported, status_of
 from riskd.server.handlers import Unparseable
@@ -30,6 +31,8 @@ def _deadline_left(context: grpc.ServicerContext) -> None:
 class ScreeningServicer:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+        self._streams = 0  # open ScreenStream calls
+        self._stream_lock = threading.Lock()
 
     @reported
     def Screen(self, request: pb.ScreenRequest, context: grpc.ServicerContext) -> pb.ScreenResponse:
@@ -39,7 +42,7 @@ class ScreeningServicer:
         limits = self._runtime.settings.limits
         declaration = convert.declaration_from_pb(request.declaration, limits, "declaration.")
         _deadline_left(context)
-        (assessment,) = self._runtime.screen([declaration])
+        (assessment,) = self._runtime.screen([declaration], context.time_remaining)
         return pb.ScreenResponse(assessment=convert.assessment_to_pb(assessment))
 
     @reported
@@ -55,6 +58,12 @@ class ScreeningServicer:
             raise InvalidInput(
                 [FieldViolation("declarations", f"{count} given; at most {limits.max_batch}")]
             )
+        items = sum(len(msg.items) for msg in request.declarations)
+        if items > limits.max_call_items:
+            raise ResourceExhausted(
+                f"{items} goods lines in one call; at most {limits.max_call_items} "
+                "(limits.max_call_items): split the batch"
+            )
         declarations: list[Declaration] = []
         violations: list[FieldViolation] = []
         for index, msg in enumerate(request.declarations):
@@ -67,10 +76,31 @@ class ScreeningServicer:
         if violations:
             raise InvalidInput(violations)
         _deadline_left(context)
-        assessed = self._runtime.screen(declarations)
+        assessed = self._runtime.screen(declarations, context.time_remaining)
         return pb.ScreenBatchResponse(assessments=[convert.assessment_to_pb(a) for a in assessed])
 
     def ScreenStream(
+        self, requests: Iterator[pb.ScreenStreamRequest], context: grpc.ServicerContext
+    ) -> Iterator[pb.ScreenStreamResponse]:
+        """Each open stream holds a worker thread for its life, so at most `max_streams` are
+        open at once; beyond, a stream is refused with RESOURCE_EXHAUSTED, leaving threads
+        for unary calls."""
+        limits = self._runtime.settings.limits
+        with self._stream_lock:
+            if self._streams >= limits.max_streams:
+                context.abort(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"{self._streams} streams are open, at most {limits.max_streams} "
+                    "(limits.max_streams): use ScreenBatch, or retry later",
+                )
+            self._streams += 1
+        try:
+            yield from self._stream(requests, context)
+        finally:
+            with self._stream_lock:
+                self._streams -= 1
+
+    def _stream(
         self, requests: Iterator[pb.ScreenStreamRequest], context: grpc.ServicerContext
     ) -> Iterator[pb.ScreenStreamResponse]:
         limits = self._runtime.settings.limits
@@ -85,7 +115,7 @@ class ScreeningServicer:
                     request.declaration, limits, "declaration."
                 )
                 _deadline_left(context)
-                (assessment,) = self._runtime.screen([declaration])
+                (assessment,) = self._runtime.screen([declaration], context.time_remaining)
             except RiskdError as error:
                 status = status_of(error)
                 violations = error.violations if isinstance(error, InvalidInput) else ()

@@ -152,6 +152,9 @@ CREATE TABLE IF NOT EXISTS entity_profile_outcomes (
     decision_id TEXT PRIMARY KEY,
     infringing  BOOLEAN NOT NULL
 );
+CREATE TABLE IF NOT EXISTS entity_profile_declarations (
+    declaration_id TEXT PRIMARY KEY
+);
 """
 
 _PROFILE_UPSERT = """
@@ -195,8 +198,17 @@ class PostgresProfiles:
                 cursor.executemany(_PROFILE_UPSERT, rows)
 
     def record_declarations(self, declarations: Sequence[Declaration]) -> None:
-        increments = [inc for d in declarations for inc in profile_increments(d, self.rates_to_usd)]
+        """As SqliteProfiles.record_declarations: each declaration id counted once."""
         with self._db.transaction() as conn:
+            fresh = [
+                d
+                for d in declarations
+                if conn.execute(
+                    "INSERT INTO entity_profile_declarations VALUES (%s) ON CONFLICT DO NOTHING",
+                    (d.declaration_id,),
+                ).rowcount
+            ]
+            increments = [i for d in fresh for i in profile_increments(d, self.rates_to_usd)]
             self._apply(increments, conn)
 
     def record_outcome(

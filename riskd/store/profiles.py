@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS entity_profile_outcomes (
     decision_id TEXT PRIMARY KEY,
     infringing  INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS entity_profile_declarations (
+    declaration_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
 """
 
 _UPSERT = """
@@ -53,6 +56,8 @@ ON CONFLICT (profile, key) DO UPDATE SET
 """
 
 Increment = tuple[tuple[str, str], ProfileCounts]
+
+_FIRST_SIGHT = "INSERT OR IGNORE INTO entity_profile_declarations VALUES (?)"
 
 _LOOKUP = (
     "SELECT declarations, inspections, seizures, log_unit_value_sum, log_unit_value_n"
@@ -138,13 +143,14 @@ class SqliteProfiles:
     def _apply(self, increments: Iterable[Increment], conn: sqlite3.Connection) -> None:
         conn.executemany(_UPSERT, count_rows(increments))
 
-    def _write(self, increments: Iterable[Increment]) -> None:
-        with self._db.write() as conn:
-            self._apply(increments, conn)
-
     def record_declarations(self, declarations: Sequence[Declaration]) -> None:
-        """Adds screened declarations to their profiles (after their features were computed)."""
-        self._write(inc for d in declarations for inc in profile_increments(d, self.rates_to_usd))
+        """Adds screened declarations to their profiles (after their features were computed),
+        each declaration id once: a client's retry of a declaration is not counted again."""
+        with self._db.write() as conn:
+            fresh = [
+                d for d in declarations if conn.execute(_FIRST_SIGHT, (d.declaration_id,)).rowcount
+            ]
+            self._apply((i for d in fresh for i in profile_increments(d, self.rates_to_usd)), conn)
 
     def record_outcome(
         self,
@@ -178,9 +184,12 @@ class SqliteProfiles:
         ).fetchall()
         increments: list[Increment] = []
         outcomes: list[tuple[str, int]] = []
+        counted: dict[str, None] = {}
         for decision_id, declaration_json, result in rows:
             declaration = decode(declaration_json, Declaration)
-            increments += profile_increments(declaration, self.rates_to_usd)
+            if declaration.declaration_id not in counted:
+                counted[declaration.declaration_id] = None
+                increments += profile_increments(declaration, self.rates_to_usd)
             if result is not None:
                 infringing = result == OutcomeResult.SEIZED.value
                 increments += outcome_increments(declaration, infringing)
@@ -188,6 +197,8 @@ class SqliteProfiles:
         with self._db.write() as write:
             write.execute("DELETE FROM entity_profiles")
             write.execute("DELETE FROM entity_profile_outcomes")
+            write.execute("DELETE FROM entity_profile_declarations")
+            write.executemany(_FIRST_SIGHT, ((d,) for d in counted))
             self._apply(increments, write)
             write.executemany("INSERT INTO entity_profile_outcomes VALUES (?, ?)", outcomes)
         return len(rows)

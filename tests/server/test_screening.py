@@ -361,8 +361,13 @@ def test_screening_and_outcomes_build_the_importers_history(client: Client) -> N
     before = profiles.lookup([("importer", importer.id)])
     assert before == {}
     decided = [
-        screen(client, convert.declaration_to_pb(factory.declaration(importer=importer)))
-        for _ in range(3)
+        screen(
+            client,
+            convert.declaration_to_pb(
+                factory.declaration(factory.not_randomly_selected(f"D-HIST-{n}"), importer=importer)
+            ),
+        )
+        for n in range(3)
     ]
     seized = apb.Outcome(
         outcome_id="OUT-HISTORY",

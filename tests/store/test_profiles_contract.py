@@ -13,6 +13,7 @@ from tests import factory
 
 IMPORTER = Party("IMP-PROFILE", "Repeat Trading", "CN")
 KEY = ("importer", IMPORTER.id)
+_TRUNCATE = "TRUNCATE entity_profiles, entity_profile_outcomes, entity_profile_declarations"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -26,7 +27,7 @@ def profiles(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Profile
         opened = PostgresProfiles(url)
         cleaner = PostgresConnections(url)
         with cleaner.transaction() as conn:
-            conn.execute("TRUNCATE entity_profiles, entity_profile_outcomes")
+            conn.execute(_TRUNCATE)
         cleaner.close()
     yield opened
     opened.close()
@@ -40,7 +41,7 @@ def _counts(profiles: ProfileStore) -> tuple[float, float, float]:
 
 
 def test_declarations_and_outcomes_are_counted_once(profiles: ProfileStore) -> None:
-    declarations = [factory.declaration(importer=IMPORTER) for _ in range(3)]
+    declarations = [factory.declaration(f"D-ONCE-{n}", importer=IMPORTER) for n in range(3)]
     assert profiles.lookup([KEY]) == {}
     profiles.record_declarations(declarations)
     assert _counts(profiles) == (3, 0, 0)
@@ -49,6 +50,14 @@ def test_declarations_and_outcomes_are_counted_once(profiles: ProfileStore) -> N
     assert _counts(profiles) == (3, 1, 1)
     profiles.record_outcome("DEC-2", declarations[1], OutcomeResult.NO_INFRINGEMENT)
     assert _counts(profiles) == (3, 2, 1)
+
+
+def test_a_retried_declaration_is_counted_once(profiles: ProfileStore) -> None:
+    declaration = factory.declaration("D-RETRIED", importer=IMPORTER)
+    profiles.record_declarations([declaration])
+    profiles.record_declarations([declaration])  # the client retried after a timeout
+    profiles.record_declarations([declaration, declaration])
+    assert _counts(profiles) == (1, 0, 0)
 
 
 def test_a_corrected_outcome_corrects_the_seizures(profiles: ProfileStore) -> None:
@@ -68,11 +77,11 @@ def test_every_profile_key_agrees_between_engines(tmp_path: Path, postgres_url: 
     postgres = PostgresProfiles(postgres_url)
     cleaner = PostgresConnections(postgres_url)
     with cleaner.transaction() as conn:
-        conn.execute("TRUNCATE entity_profiles, entity_profile_outcomes")
+        conn.execute(_TRUNCATE)
     cleaner.close()
     declarations = [
-        factory.declaration(importer=IMPORTER, items=(factory.item(hs_code=hs),))
-        for hs in ("640411", "640411", "851712")
+        factory.declaration(f"D-ENGINES-{n}", importer=IMPORTER, items=(factory.item(hs_code=hs),))
+        for n, hs in enumerate(("640411", "640411", "851712"))
     ]
     for engine in (sqlite, postgres):
         engine.record_declarations(declarations)
