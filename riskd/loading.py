@@ -8,6 +8,8 @@ the serving path, and swaps it in only when every check passed; on failure the e
 from __future__ import annotations
 
 import gc
+import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +22,37 @@ from riskd.register.store import CURRENT, RegisterStoreError, current_register, 
 from riskd.rules import NO_RULES
 from riskd.rules.loader import LoadedRules, load_rule_directory
 from riskd.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A reload that was refused: which part, every problem, when."""
+
+    part: str
+    problems: tuple[str, ...]
+    refused_at: datetime
+
+
+class Refusals:
+    """The last refused reload of each part since its last accepted one, whoever asked for
+    it (an admin call or the watcher), for GetStatus; shared by the threads of a process."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, Refusal] = {}
+        self._lock = threading.Lock()
+
+    def refused(self, error: ReloadRefused) -> None:
+        refusal = Refusal(error.what, tuple(error.problems), datetime.now(UTC))
+        with self._lock:
+            self._last[error.what] = refusal
+
+    def accepted(self, part: str) -> None:
+        with self._lock:
+            self._last.pop(part, None)
+
+    def current(self) -> list[Refusal]:
+        with self._lock:
+            return sorted(self._last.values(), key=lambda r: r.part)
 
 
 def load_register_from(path: Path | None) -> Register:
@@ -85,9 +118,22 @@ def initial_snapshot(settings: Settings) -> Snapshot:
     )
 
 
-def reload_register(holder: SnapshotHolder, settings: Settings, path: Path | None) -> Snapshot:
+def reload_register(
+    holder: SnapshotHolder, settings: Settings, path: Path | None, *, allow_empty: bool = False
+) -> Snapshot:
+    """Swap in the register; one of no recordations replaces recordations in service only
+    when asked for (a header-only file is more often a slip than an intent)."""
     with holder.swap_lock:
         register = configured_register(settings, path)
+        serving = len(holder.current().register)
+        if not len(register) and serving and not allow_empty:
+            raise ReloadRefused(
+                "register",
+                [
+                    f"the register holds no recordations while {serving} are in service; "
+                    "reload with allow_empty to serve it anyway"
+                ],
+            )
         return install(holder, holder.current().with_register(register))
 
 
@@ -101,11 +147,23 @@ def reload_rules(holder: SnapshotHolder, settings: Settings) -> tuple[Snapshot, 
         return snapshot, rules.warnings
 
 
-def reload_model(holder: SnapshotHolder, settings: Settings) -> Snapshot:
-    """Swap in the registry's production model once it loaded and fits the serving schema."""
+def reload_model(
+    holder: SnapshotHolder, settings: Settings, *, allow_empty: bool = False
+) -> Snapshot:
+    """Swap in the registry's production model once it loaded and fits the serving schema.
+    A registry naming no production model replaces the model in service only when asked
+    for: a deleted pointer would otherwise silently switch the model off."""
     with holder.swap_lock:
         if settings.model_registry is None:
             raise ReloadRefused("model", ["no model_registry is configured"])
-        return install(
-            holder, holder.current().with_model(load_model_from(settings.model_registry))
-        )
+        model = load_model_from(settings.model_registry)
+        serving = holder.current().model
+        if model is None and serving is not None and not allow_empty:
+            raise ReloadRefused(
+                "model",
+                [
+                    f"the registry names no production model while {serving.version} is in "
+                    "service; reload with allow_empty to serve without a model"
+                ],
+            )
+        return install(holder, holder.current().with_model(model))

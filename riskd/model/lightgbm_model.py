@@ -15,6 +15,7 @@ import numpy as np
 from riskd.domain import FeatureContribution, ReloadRefused
 from riskd.features import FEATURE_NAMES, SCHEMA_HASH, Features
 from riskd.model.encoding import FeatureEncoder
+from riskd.model.probe import PROBE_SECONDS, probe_model_file
 from riskd.model.scorer import ModelScore
 from riskd.model.single_row import SingleRowContributions
 
@@ -89,7 +90,9 @@ def serving_problems(metadata: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def load_model_dir(directory: Path, *, for_serving: bool = True) -> LightGBMRiskModel:
+def load_model_dir(
+    directory: Path, *, for_serving: bool = True, probe_seconds: float = PROBE_SECONDS
+) -> LightGBMRiskModel:
     """Loads and checks one model version; raises ReloadRefused("model", problems)."""
     problems: list[str] = []
     for name in (MODEL_FILE, METADATA_FILE):
@@ -104,6 +107,12 @@ def load_model_dir(directory: Path, *, for_serving: bool = True) -> LightGBMRisk
         raise ReloadRefused("model", [f"metadata.json is unreadable: {exc}"]) from exc
     if for_serving:
         problems += serving_problems(metadata)
+    if problems:
+        raise ReloadRefused("model", problems)
+    # tried in a child process first: a damaged file can crash LightGBM, not only fail
+    problems = probe_model_file(directory / MODEL_FILE, len(encoder.names), probe_seconds)
+    if problems:
+        raise ReloadRefused("model", problems)
     try:
         booster = lgb.Booster(model_file=str(directory / MODEL_FILE))
     except lgb.basic.LightGBMError as exc:

@@ -64,6 +64,8 @@ def _read_pointer(registry: Path, name: str) -> str | None:
         text = (registry / name).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReloadRefused("model", [f"{registry / name} is not readable: {exc}"]) from exc
     return text or None
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
 import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from riskd import __version__, loading
+from riskd.domain import ReloadRefused
 from riskd.server import convert
 from riskd.server.errors import reported
 from riskd.server.handlers import Unparseable
@@ -16,6 +19,7 @@ from riskd.server.runtime import Runtime
 from riskd.v1 import admin_service_pb2 as pb
 
 log = structlog.get_logger("riskd.admin")
+T = TypeVar("T")
 
 
 def _ts(value: object) -> Timestamp:
@@ -24,14 +28,30 @@ def _ts(value: object) -> Timestamp:
     return ts
 
 
+def _check(request: object) -> None:
+    if isinstance(request, Unparseable):
+        raise request.as_error()
+
+
 class AdminServicer:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+
+    def _reload(self, part: str, reload: Callable[[], T]) -> T:
+        """Run a reload, noting for GetStatus whether it was refused or accepted."""
+        try:
+            done = reload()
+        except ReloadRefused as refused:
+            self._runtime.refusals.refused(refused)
+            raise
+        self._runtime.refusals.accepted(part)
+        return done
 
     @reported
     def GetStatus(
         self, request: pb.GetStatusRequest, context: grpc.ServicerContext
     ) -> pb.GetStatusResponse:
+        _check(request)
         snapshot = self._runtime.holder.current()
         decisions, outcomes = self._runtime.store.counts()
         return pb.GetStatusResponse(
@@ -44,13 +64,23 @@ class AdminServicer:
             decisions_stored=decisions,
             outcomes_stored=outcomes,
             server_version=__version__,
+            refused_reloads=[
+                pb.RefusedReload(
+                    part=r.part, problems=list(r.problems), refused_at=_ts(r.refused_at)
+                )
+                for r in self._runtime.refusals.current()
+            ],
         )
 
     @reported
     def ReloadRules(
         self, request: pb.ReloadRulesRequest, context: grpc.ServicerContext
     ) -> pb.ReloadRulesResponse:
-        snapshot, warnings = loading.reload_rules(self._runtime.holder, self._runtime.settings)
+        _check(request)
+        runtime = self._runtime
+        snapshot, warnings = self._reload(
+            "rules", lambda: loading.reload_rules(runtime.holder, runtime.settings)
+        )
         log.info("rules reloaded", versions=snapshot.versions.rules, warnings=warnings)
         return pb.ReloadRulesResponse(
             versions=convert.versions_to_pb(snapshot.versions), warnings=warnings
@@ -60,7 +90,14 @@ class AdminServicer:
     def ReloadModel(
         self, request: pb.ReloadModelRequest, context: grpc.ServicerContext
     ) -> pb.ReloadModelResponse:
-        snapshot = loading.reload_model(self._runtime.holder, self._runtime.settings)
+        _check(request)
+        runtime = self._runtime
+        snapshot = self._reload(
+            "model",
+            lambda: loading.reload_model(
+                runtime.holder, runtime.settings, allow_empty=request.allow_empty
+            ),
+        )
         log.info("model reloaded", version=snapshot.versions.model)
         return pb.ReloadModelResponse(versions=convert.versions_to_pb(snapshot.versions))
 
@@ -68,10 +105,15 @@ class AdminServicer:
     def ReloadRegister(
         self, request: pb.ReloadRegisterRequest, context: grpc.ServicerContext
     ) -> pb.ReloadRegisterResponse:
-        if isinstance(request, Unparseable):
-            raise request.as_error()
+        _check(request)
         path = Path(request.path) if request.path else None
-        snapshot = loading.reload_register(self._runtime.holder, self._runtime.settings, path)
+        runtime = self._runtime
+        snapshot = self._reload(
+            "register",
+            lambda: loading.reload_register(
+                runtime.holder, runtime.settings, path, allow_empty=request.allow_empty
+            ),
+        )
         log.info(
             "register reloaded", version=snapshot.register.version, size=len(snapshot.register)
         )

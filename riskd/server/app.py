@@ -126,7 +126,7 @@ def create_server(
         port=port,
         runtime=runtime,
         health=health_servicer,
-        watcher=SourceWatcher(runtime.holder, settings),
+        watcher=SourceWatcher(runtime.holder, settings, runtime.refusals),
     )
 
 

@@ -17,6 +17,7 @@ import structlog
 from riskd.capacity import InspectionLoad
 from riskd.domain import Assessment, DeadlineExceeded, Declaration, Outcome, Recommendation
 from riskd.features import NO_HISTORY
+from riskd.loading import Refusals
 from riskd.pipeline import SnapshotHolder, assess
 from riskd.settings import Settings
 from riskd.store.base import DecisionStore, OutcomeRecorded
@@ -45,6 +46,7 @@ class Runtime:
     # serves without history
     profiles: ProfileStore | None = None
     load: InspectionLoad = field(default_factory=InspectionLoad)
+    refusals: Refusals = field(default_factory=Refusals)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _served: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)

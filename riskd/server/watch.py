@@ -49,7 +49,10 @@ class _Source:
 
 
 class SourceWatcher:
-    def __init__(self, holder: SnapshotHolder, settings: Settings) -> None:
+    def __init__(
+        self, holder: SnapshotHolder, settings: Settings, refusals: loading.Refusals | None = None
+    ) -> None:
+        self._refusals = refusals or loading.Refusals()
         self._stop = threading.Event()
         self._interval = settings.reload_poll_seconds
         candidates = [
@@ -82,22 +85,36 @@ class SourceWatcher:
         self._stop.set()
 
     def poll_once(self) -> list[str]:
-        """Reload every source whose fingerprint changed; the names of those reloaded."""
+        """Reload every source whose fingerprint changed; the names of those reloaded.
+
+        A change refused by its checks is not tried again until the source changes again; a
+        reload that failed in any other way (a file half written, a disk error) is tried
+        again at the next poll."""
         reloaded = []
         for source in self._sources:
-            now = fingerprint(source.path)
-            if now == source.seen:
-                continue
-            source.seen = now
             try:
+                now = fingerprint(source.path)
+                if now == source.seen:
+                    continue
                 source.reload()
             except ReloadRefused as refused:
+                source.seen = now
+                self._refusals.refused(refused)
                 log.warning("reload refused", what=refused.what, problems=list(refused.problems))
                 continue
+            except Exception:
+                log.exception("reload failed; trying again at the next poll", what=source.name)
+                continue
+            source.seen = now
+            self._refusals.accepted(source.name)
             log.info("reloaded after change", what=source.name)
             reloaded.append(source.name)
         return reloaded
 
     def _run(self) -> None:
+        """Polls until stopped; nothing a poll raises ends the thread."""
         while not self._stop.wait(self._interval):
-            self.poll_once()
+            try:
+                self.poll_once()
+            except Exception:  # pragma: no cover - poll_once catches per source already
+                log.exception("watcher poll failed")

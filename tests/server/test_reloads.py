@@ -90,5 +90,32 @@ def test_model_reload_swaps_and_a_corrupt_model_is_refused(tmp_path: Path) -> No
             assert _problems(caught.value)
             status = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
             assert status.versions.model == "m1"
+            (refused,) = status.refused_reloads
+            assert refused.part == "model" and refused.problems and refused.refused_at.seconds
+            # a truncated model.txt crashes LightGBM: tried in a child process, refused
+            shutil.copytree(registry / "m1", registry / "m3")
+            text = (registry / "m1" / "model.txt").read_text(encoding="utf-8")
+            (registry / "m3" / "model.txt").write_text(text[: len(text) // 2], encoding="utf-8")
+            (registry / "PRODUCTION").write_text("m3\n", encoding="utf-8")
+            with pytest.raises(grpc.RpcError) as caught:
+                admin.ReloadModel(apb.ReloadModelRequest(), metadata=ADMIN_AUTH)
+            assert any("model.txt" in p for p in _problems(caught.value))
+            # a pointer that is not text, then none at all: refused, m1 serves on
+            (registry / "PRODUCTION").write_bytes(b"\xff\xfe m1\n")
+            with pytest.raises(grpc.RpcError) as caught:
+                admin.ReloadModel(apb.ReloadModelRequest(), metadata=ADMIN_AUTH)
+            assert any("not readable" in p for p in _problems(caught.value))
+            (registry / "PRODUCTION").unlink()
+            with pytest.raises(grpc.RpcError) as caught:
+                admin.ReloadModel(apb.ReloadModelRequest(), metadata=ADMIN_AUTH)
+            assert any("allow_empty" in p for p in _problems(caught.value))
+            status = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
+            assert status.versions.model == "m1"
+            emptied = admin.ReloadModel(
+                apb.ReloadModelRequest(allow_empty=True), metadata=ADMIN_AUTH
+            )
+            assert emptied.versions.model == ""
+            status = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
+            assert list(status.refused_reloads) == []  # the last reload was accepted
     finally:
         riskd_server.close()

@@ -78,3 +78,47 @@ def test_reload_with_a_register_store_imports_and_keeps_versions(tmp_path: Path)
         assert again.register.version == snapshot.register.version
     finally:
         riskd_server.close()
+
+
+def test_an_emptied_register_is_refused_unless_asked_for(tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    _write(register, HEADER + "T1,TRADEMARK,KALORA,,Kalora SpA,,,,,2020-01-01,\n", 0)
+    riskd_server = start_server(tmp_path, register_file=register, reload_poll_seconds=0)
+    try:
+        holder = riskd_server.runtime.holder
+        serving = holder.current().register.version
+        _write(register, HEADER, 1)  # header only: a slip, not an intent
+        assert riskd_server.watcher.poll_once() == []
+        assert holder.current().register.version == serving
+        (refused,) = riskd_server.runtime.refusals.current()
+        assert refused.part == "register" and "allow_empty" in refused.problems[0]
+        settings = riskd_server.runtime.settings
+        loading.reload_register(holder, settings, None, allow_empty=True)
+        assert len(holder.current().register) == 0
+    finally:
+        riskd_server.close()
+
+
+def test_the_watcher_survives_a_failing_reload_and_tries_again(tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    _write(register, HEADER + "T1,TRADEMARK,KALORA,,Kalora SpA,,,,,2020-01-01,\n", 0)
+    riskd_server = start_server(tmp_path, register_file=register, reload_poll_seconds=0)
+    try:
+        (source,) = riskd_server.watcher._sources
+        real = source.reload
+        failures = iter([OSError("disk went away")])
+
+        def flaky() -> object:
+            failure = next(failures, None)
+            if failure is not None:
+                raise failure
+            return real()
+
+        source.reload = flaky
+        _write(register, HEADER + "T2,TRADEMARK,VORTELLI,,Vortelli AG,,,,,2020-01-01,\n", 1)
+        assert riskd_server.watcher.poll_once() == []  # failed: logged, not given up
+        assert riskd_server.watcher.poll_once() == ["register"]  # tried again, loaded
+        marks = [r.mark for r in riskd_server.runtime.holder.current().register.recordations]
+        assert marks == ["VORTELLI"]
+    finally:
+        riskd_server.close()
