@@ -315,6 +315,11 @@ class NotFound(RiskdError):
     """A referenced object does not exist."""
 
 
+class StoreUnavailable(RiskdError):
+    """The store cannot be written or read now (disk full, read-only, database gone);
+    nothing was stored, and the call may be retried."""
+
+
 class DeadlineExceeded(RiskdError):
     """The caller's deadline passed before the work was done; nothing was stored."""
 

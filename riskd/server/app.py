@@ -27,6 +27,7 @@ from riskd.server.auth import TokenAuth
 from riskd.server.handlers import generic_handler
 from riskd.server.runtime import Runtime
 from riskd.server.screening import ScreeningServicer
+from riskd.server.store_health import StoreHealth
 from riskd.server.watch import SourceWatcher
 from riskd.settings import Settings
 from riskd.store import SqliteStore, open_store
@@ -49,6 +50,7 @@ class RiskdServer:
     runtime: Runtime
     health: health.HealthServicer
     watcher: SourceWatcher
+    store_health: StoreHealth
 
     def start(self) -> None:
         gc.freeze()  # the first snapshot's index is never walked by the cycle collector
@@ -63,6 +65,7 @@ class RiskdServer:
         """Report NOT_SERVING, refuse new calls, give in-flight calls the grace period."""
         self.health.enter_graceful_shutdown()
         self.watcher.stop()
+        self.store_health.stop()
         grace_seconds = self.runtime.settings.grace_seconds if grace is None else grace
         stopped: threading.Event = self.server.stop(grace_seconds)
         return stopped
@@ -115,6 +118,8 @@ def create_server(
         experimental_thread_pool=ThreadPoolExecutor(max_workers=1),
     )
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    store_health = StoreHealth(store, lambda ok: _set_health(health_servicer, ok))
+    runtime.on_store_fault = store_health.fault
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
@@ -127,7 +132,20 @@ def create_server(
         runtime=runtime,
         health=health_servicer,
         watcher=SourceWatcher(runtime.holder, settings, runtime.refusals),
+        store_health=store_health,
     )
+
+
+def _set_health(servicer: health.HealthServicer, serving: bool) -> None:
+    """The whole server and its screening service SERVING or NOT_SERVING (AdminService
+    answers either way: an operator needs GetStatus most when the store is down)."""
+    status = (
+        health_pb2.HealthCheckResponse.SERVING
+        if serving
+        else health_pb2.HealthCheckResponse.NOT_SERVING
+    )
+    for name in ("", SCREENING.full_name):
+        servicer.set(name, status)
 
 
 def serve(settings: Settings) -> None:

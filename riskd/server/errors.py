@@ -21,6 +21,7 @@ from riskd.domain import (
     ReloadRefused,
     ResourceExhausted,
     RiskdError,
+    StoreUnavailable,
 )
 
 log = structlog.get_logger("riskd.server")
@@ -56,6 +57,8 @@ def status_of(error: RiskdError) -> status_pb2.Status:
         return status_pb2.Status(code=code_pb2.NOT_FOUND, message=str(error))
     if isinstance(error, Conflict):
         return status_pb2.Status(code=code_pb2.ALREADY_EXISTS, message=str(error))
+    if isinstance(error, StoreUnavailable):
+        return status_pb2.Status(code=code_pb2.UNAVAILABLE, message=str(error))
     if isinstance(error, DeadlineExceeded):
         return status_pb2.Status(code=code_pb2.DEADLINE_EXCEEDED, message=str(error))
     if isinstance(error, ResourceExhausted):

@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 import structlog
 
 from riskd.capacity import InspectionLoad
-from riskd.domain import Assessment, DeadlineExceeded, Declaration, Outcome, Recommendation
+from riskd.domain import (
+    Assessment,
+    DeadlineExceeded,
+    Declaration,
+    Outcome,
+    Recommendation,
+    StoreUnavailable,
+)
 from riskd.features import NO_HISTORY
 from riskd.loading import Refusals
 from riskd.pipeline import SnapshotHolder, assess
@@ -47,6 +54,8 @@ class Runtime:
     profiles: ProfileStore | None = None
     load: InspectionLoad = field(default_factory=InspectionLoad)
     refusals: Refusals = field(default_factory=Refusals)
+    # called with the error when the store cannot be used (the server turns NOT_SERVING)
+    on_store_fault: Callable[[StoreUnavailable], None] = field(default=lambda error: None)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _served: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,7 +85,11 @@ class Runtime:
             self.load.record(office, assessment.recommendation.severity >= _INSPECTED)
             assessed.append(assessment)
         _in_time(time_left, "storing the decisions")
-        self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
+        try:
+            self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
+        except StoreUnavailable as error:
+            self.on_store_fault(error)
+            raise
         if self.profiles is not None:  # after the features were computed: no self-reference
             self.profiles.record_declarations(declarations)
         latency_ms = (time.perf_counter() - started) * 1000 / max(len(assessed), 1)
@@ -110,7 +123,11 @@ class Runtime:
 
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
         """Store the outcome, then count it in the profiles of the declaration it followed."""
-        recorded = self.store.record_outcome(outcome)
+        try:
+            recorded = self.store.record_outcome(outcome)
+        except StoreUnavailable as error:
+            self.on_store_fault(error)
+            raise
         if self.profiles is not None and not recorded.already_recorded:
             stored = self.store.get_decision(outcome.decision_id)
             self.profiles.record_outcome(outcome.decision_id, stored.declaration, outcome.result)

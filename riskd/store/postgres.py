@@ -20,6 +20,7 @@ from riskd.domain import (
     Outcome,
     OutcomeResult,
     StoredDecision,
+    StoreUnavailable,
 )
 from riskd.features import ProfileCounts, profile_increments
 from riskd.store.base import OutcomeRecorded, repeated_outcome
@@ -34,6 +35,15 @@ SCHEMA = (
     SQLITE_SCHEMA.replace("REAL", "DOUBLE PRECISION")
     + "ALTER TABLE outcomes ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n"
 )
+
+
+def _redacted(url: str) -> str:
+    """The URL without a password, for messages."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
 
 
 class PostgresConnections:
@@ -56,10 +66,15 @@ class PostgresConnections:
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
-        """Committed when the block ends, rolled back when it raises."""
-        conn = self.get()
-        with conn.transaction():
-            yield conn
+        """Committed when the block ends, rolled back when it raises. A database that cannot
+        be reached or used now is raised as StoreUnavailable."""
+        try:
+            conn = self.get()
+            with conn.transaction():
+                yield conn
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self._local.conn = None  # a new connection next time
+            raise StoreUnavailable(f"store {_redacted(self.url)}: {exc}") from exc
 
     def create(self, schema: str, lock: int) -> None:
         """Create tables once even when several replicas start together."""
@@ -126,6 +141,13 @@ class PostgresStore:
             ).fetchone()
         assert existing is not None
         return repeated_outcome(outcome, existing[0], existing[1])
+
+    def check(self) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO store_health VALUES (1, now()::text)"
+                " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
+            )
 
     def counts(self) -> tuple[int, int]:
         with self._transaction() as conn:

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from riskd.domain import (
@@ -20,7 +21,7 @@ from riskd.domain import (
     Outcome,
     StoredDecision,
 )
-from riskd.store.base import DecisionStore, OutcomeRecorded, repeated_outcome
+from riskd.store.base import DecisionStore, OutcomeRecorded, repeated_outcome, sqlite_faults
 from riskd.store.codec import encode, stored_decision
 
 SCHEMA = """
@@ -52,6 +53,10 @@ CREATE TABLE IF NOT EXISTS outcomes (
     outcome_json    TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outcomes_decision ON outcomes (decision_id);
+CREATE TABLE IF NOT EXISTS store_health (
+    id         INTEGER PRIMARY KEY,
+    checked_at TEXT NOT NULL
+);
 """
 
 
@@ -101,19 +106,20 @@ class SqliteConnections:
         self._opened_lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._write_lock:
+        with self._write_lock, sqlite_faults(path):
             self.get().executescript(schema)
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.execute("PRAGMA foreign_keys=ON")
+            with sqlite_faults(self.path):
+                conn = sqlite3.connect(
+                    self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                )
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={self._synchronous}")
+                conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
             with self._opened_lock:
                 self._opened.append(conn)
@@ -121,16 +127,18 @@ class SqliteConnections:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, committed when the block ends, rolled back when it raises."""
+        """A write transaction, committed when the block ends, rolled back when it raises.
+        A store fault (disk full, read-only, gone) is raised as StoreUnavailable."""
         conn = self.get()
-        with self._write_lock:
+        with self._write_lock, sqlite_faults(self.path):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close every thread's connection (at shutdown, when no call is in flight)."""
@@ -188,6 +196,13 @@ class SqliteStore:
                 "INSERT INTO outcomes VALUES (?,?,?,?,?,?,?,?,?,?,?)", outcome_row(outcome)
             )
         return OutcomeRecorded(outcome, already_recorded=False)
+
+    def check(self) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO store_health VALUES (1, ?)",
+                (datetime.now(UTC).isoformat(),),
+            )
 
     def counts(self) -> tuple[int, int]:
         conn = self._connection()

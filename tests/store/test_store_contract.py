@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -90,6 +91,17 @@ def test_outcome_for_unknown_decision_or_reused_id(store: DecisionStore) -> None
     store.record_outcome(Outcome("O-1", first, OutcomeResult.SEIZED, now))
     with pytest.raises(Conflict):
         store.record_outcome(Outcome("O-1", second, OutcomeResult.SEIZED, now))
+
+
+def test_an_outcome_id_sent_again_with_other_content_is_a_conflict(store: DecisionStore) -> None:
+    decision = _decide(store)
+    sent = Outcome("O-7", decision, OutcomeResult.SEIZED, datetime(2025, 3, 2, tzinfo=UTC))
+    store.record_outcome(sent)
+    resent = replace(sent, recorded_at=datetime(2025, 3, 3, tzinfo=UTC))  # a retry, later
+    assert store.record_outcome(resent).already_recorded
+    with pytest.raises(Conflict, match="new outcome id"):
+        store.record_outcome(replace(sent, result=OutcomeResult.NO_INFRINGEMENT))
+    assert store.get_decision(decision).outcomes == (sent,)
 
 
 def test_concurrent_writers_lose_nothing(store: DecisionStore) -> None:

@@ -1,0 +1,103 @@
+"""A store that cannot be written is a fault, not a bug: callers get UNAVAILABLE (and may
+retry elsewhere), health turns NOT_SERVING until the store takes a write again, and nothing
+half-written stays behind."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from riskd.domain import StoreUnavailable
+from riskd.pipeline import assess, build_snapshot
+from riskd.server import convert
+from riskd.store import SqliteStore
+from riskd.v1 import screening_service_pb2 as pb
+from riskd.v1 import screening_service_pb2_grpc
+from tests import factory
+from tests.server.conftest import start_server
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def _full(store: SqliteStore) -> None:
+    """This thread's connection may not grow the file: SQLite's own "disk is full"."""
+    conn = store._db.get()
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_a_full_disk_is_store_unavailable_and_nothing_is_half_written(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "riskd.db")
+    before = store.counts()
+    _full(store)
+    snapshot = build_snapshot(register=factory.register())
+    declarations = [factory.declaration(f"D-FULL-{n}") for n in range(40)]
+    decided = [(d, assess(snapshot, d)) for d in declarations]
+    with pytest.raises(StoreUnavailable, match="full"):
+        store.save_decisions(decided)
+    assert store.counts() == before
+    store.close()
+
+
+def _health(channel: grpc.Channel, service: str = "") -> int:
+    stub = health_pb2_grpc.HealthStub(channel)
+    return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+
+
+def _wait_for(channel: grpc.Channel, status: int) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if _health(channel) == status:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_store_fault_is_unavailable_and_health_follows_the_store(tmp_path: Path) -> None:
+    riskd_server = start_server(tmp_path)
+    runtime = riskd_server.runtime
+    store = runtime.store
+    real_save, real_check = store.save_decisions, store.check
+    faults = {"on": True}
+
+    def save(decided: object) -> None:
+        if faults["on"]:
+            raise StoreUnavailable("store riskd.db: database or disk is full")
+        real_save(decided)  # type: ignore[arg-type]
+
+    def check() -> None:
+        if faults["on"]:
+            raise StoreUnavailable("store riskd.db: database or disk is full")
+        real_check()
+
+    store.save_decisions = save  # type: ignore[method-assign]
+    store.check = check  # type: ignore[method-assign]
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
+            stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
+            request = pb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
+            assert _health(channel) == SERVING
+            with pytest.raises(grpc.RpcError) as caught:
+                stub.Screen(request, timeout=10)
+            assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+            assert "full" in (caught.value.details() or "")
+            assert _wait_for(channel, NOT_SERVING)
+            assert _health(channel, "riskd.v1.ScreeningService") == NOT_SERVING
+            faults["on"] = False  # the disk has room again
+            assert _wait_for(channel, SERVING)
+            assert stub.Screen(request, timeout=10).assessment.decision_id
+    finally:
+        riskd_server.close()
+
+
+def test_sqlite_faults_that_are_bugs_stay_bugs(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "riskd.db")
+    with pytest.raises(sqlite3.OperationalError), store._db.write() as conn:
+        conn.execute("SELECT * FROM no_such_table")
+    store.close()
