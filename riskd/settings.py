@@ -7,10 +7,12 @@ Relative paths are taken from the working directory.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -57,7 +59,22 @@ class Settings(BaseSettings):
     model_registry: Path | None = Field(None, description="model registry directory")
     admin_token: SecretStr | None = Field(None, description="bearer token of AdminService")
     screening_token: SecretStr | None = Field(
-        None, description="bearer token of ScreeningService; none means open"
+        None, description="bearer token of Screen, ScreenBatch, ScreenStream; none: open"
+    )
+    outcome_token: SecretStr | None = Field(
+        None, description="bearer token of RecordOutcome; none: RecordOutcome is closed"
+    )
+    decision_token: SecretStr | None = Field(
+        None, description="bearer token of GetDecision (party data); none: it is closed"
+    )
+    method_groups: dict[str, str] = Field(
+        default_factory=dict,
+        description="method name -> credential group (screening, outcomes, decisions, admin)",
+    )
+    tls_cert: Path | None = Field(None, description="PEM server certificate (chain): serve TLS")
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert")
+    tls_client_ca: Path | None = Field(
+        None, description="PEM CA of client certificates: mutual TLS, other clients refused"
     )
     threads: int = Field(16, ge=1, le=1024, description="worker threads per process")
     processes: int = Field(
@@ -71,6 +88,20 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     limits: Limits = Limits()  # type: ignore[call-arg]
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        groups = ("screening", "outcomes", "decisions", "admin")
+        for method, group in self.method_groups.items():
+            if group not in groups:
+                raise ValueError(
+                    f"method_groups.{method}: {group!r} is not one of {', '.join(groups)}"
+                )
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("tls_client_ca (mutual TLS) needs tls_cert and tls_key")
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -83,8 +114,30 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
 
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """RISKD_* variables that name no setting: a misspelt one would be ignored silently."""
+    fields = Settings.model_fields
+    nested = {
+        name: set(info.annotation.model_fields)  # type: ignore[union-attr]
+        for name, info in fields.items()
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+    }
+    unknown = []
+    for key in sorted(environ if environ is not None else os.environ):
+        if not key.startswith("RISKD_"):
+            continue
+        name, _, inner = key.removeprefix("RISKD_").lower().partition("__")
+        if name not in fields or (inner and inner not in nested.get(name, set())):
+            unknown.append(key)
+    return unknown
+
+
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
-    """Build the settings from a TOML file, the environment and flags (None flags are unset)."""
+    """Build the settings from a TOML file, the environment and flags (None flags are unset).
+    An environment variable RISKD_* that names no setting is refused, named."""
+    unknown = unknown_environment()
+    if unknown:
+        raise ValueError(f"unknown setting in the environment: {', '.join(unknown)}")
     given = {k: v for k, v in flags.items() if v is not None}
     if config is None:
         return Settings(**given)

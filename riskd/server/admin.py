@@ -19,6 +19,7 @@ from riskd.server.runtime import Runtime
 from riskd.v1 import admin_service_pb2 as pb
 
 log = structlog.get_logger("riskd.admin")
+audit = structlog.get_logger("riskd.audit")  # one line per admin action
 T = TypeVar("T")
 
 
@@ -37,14 +38,18 @@ class AdminServicer:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
-    def _reload(self, part: str, reload: Callable[[], T]) -> T:
-        """Run a reload, noting for GetStatus whether it was refused or accepted."""
+    def _reload(self, part: str, reload: Callable[[], T], context: grpc.ServicerContext) -> T:
+        """Run a reload, noting for GetStatus whether it was refused or accepted, and writing
+        the admin action to the audit log (who asked, from where, what came of it)."""
         try:
             done = reload()
         except ReloadRefused as refused:
             self._runtime.refusals.refused(refused)
+            audit.warning("admin action", action=f"reload {part}", peer=context.peer(),
+                          result="refused", problems=list(refused.problems))  # fmt: skip
             raise
         self._runtime.refusals.accepted(part)
+        audit.info("admin action", action=f"reload {part}", peer=context.peer(), result="accepted")
         return done
 
     @reported
@@ -79,7 +84,7 @@ class AdminServicer:
         _check(request)
         runtime = self._runtime
         snapshot, warnings = self._reload(
-            "rules", lambda: loading.reload_rules(runtime.holder, runtime.settings)
+            "rules", lambda: loading.reload_rules(runtime.holder, runtime.settings), context
         )
         log.info("rules reloaded", versions=snapshot.versions.rules, warnings=warnings)
         return pb.ReloadRulesResponse(
@@ -97,6 +102,7 @@ class AdminServicer:
             lambda: loading.reload_model(
                 runtime.holder, runtime.settings, allow_empty=request.allow_empty
             ),
+            context,
         )
         log.info("model reloaded", version=snapshot.versions.model)
         return pb.ReloadModelResponse(versions=convert.versions_to_pb(snapshot.versions))
@@ -113,6 +119,7 @@ class AdminServicer:
             lambda: loading.reload_register(
                 runtime.holder, runtime.settings, path, allow_empty=request.allow_empty
             ),
+            context,
         )
         log.info(
             "register reloaded", version=snapshot.register.version, size=len(snapshot.register)

@@ -18,6 +18,7 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from pydantic import SecretStr
 
 from riskd.loading import initial_snapshot
 from riskd.log import configure_logging
@@ -96,8 +97,13 @@ def create_server(
         ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="riskd"),
         interceptors=[
             TokenAuth(
-                settings.admin_token.get_secret_value() if settings.admin_token else None,
-                settings.screening_token.get_secret_value() if settings.screening_token else None,
+                {
+                    "admin": _secret(settings.admin_token),
+                    "screening": _secret(settings.screening_token),
+                    "outcomes": _secret(settings.outcome_token),
+                    "decisions": _secret(settings.decision_token),
+                },
+                settings.method_groups,
             )
         ],
         options=[
@@ -123,7 +129,11 @@ def create_server(
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(settings.listen)
+    credentials = server_credentials(settings)
+    if credentials is None:
+        port = server.add_insecure_port(settings.listen)
+    else:
+        port = server.add_secure_port(settings.listen, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {settings.listen}")
     return RiskdServer(
@@ -133,6 +143,23 @@ def create_server(
         health=health_servicer,
         watcher=SourceWatcher(runtime.holder, settings, runtime.refusals),
         store_health=store_health,
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS from the settings' PEM files (None: plain text); with a client CA, mutual TLS:
+    only clients with a certificate it signed may connect."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    client_ca = settings.tls_client_ca.read_bytes() if settings.tls_client_ca else None
+    return grpc.ssl_server_credentials(
+        [(settings.tls_key.read_bytes(), settings.tls_cert.read_bytes())],
+        root_certificates=client_ca,
+        require_client_auth=client_ca is not None,
     )
 
 

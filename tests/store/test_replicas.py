@@ -12,7 +12,7 @@ from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
 from tests import factory
-from tests.server.conftest import start_server
+from tests.server.conftest import start_server, with_tokens
 
 
 def test_replicas_share_decisions_and_outcomes(tmp_path: Path, postgres_url: str) -> None:
@@ -23,8 +23,8 @@ def test_replicas_share_decisions_and_outcomes(tmp_path: Path, postgres_url: str
             grpc.insecure_channel(f"127.0.0.1:{first.port}") as a,
             grpc.insecure_channel(f"127.0.0.1:{second.port}") as b,
         ):
-            one = screening_service_pb2_grpc.ScreeningServiceStub(a)
-            two = screening_service_pb2_grpc.ScreeningServiceStub(b)
+            one = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(a))
+            two = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(b))
             declaration = convert.declaration_to_pb(
                 factory.declaration(items=(factory.item(brand="NIKE"),))
             )
