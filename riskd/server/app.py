@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import FrameType
@@ -186,26 +187,59 @@ def serve(settings: Settings) -> None:
         _serve_one(settings)
 
 
+# A worker that dies this soon after it started, this many times in a row, is not started
+# again (a setting or file it cannot serve with would only make it crash again).
+_EARLY_DEATH_SECONDS = 10.0
+_EARLY_DEATHS = 3
+
+
 def _serve_processes(settings: Settings) -> None:
+    """Run and supervise `processes` workers: a worker that dies (a crash, an OOM kill) is
+    started again after a second, while the others serve on; SIGTERM or SIGINT are passed
+    to every worker, which drain, and then this process exits."""
     if settings.listen.rsplit(":", 1)[-1] == "0":
         raise ValueError("several processes need a fixed port, not port 0")
     context = multiprocessing.get_context("spawn")
-    children = [
-        context.Process(target=_serve_one, args=(settings,), name=f"riskd-{n}")
-        for n in range(settings.processes)
-    ]
-    for child in children:
+    stopping = threading.Event()
+
+    def start(number: int) -> multiprocessing.process.BaseProcess:
+        child = context.Process(target=_serve_one, args=(settings,), name=f"riskd-{number}")
         child.start()
+        return child
+
+    children = [start(n) for n in range(settings.processes)]
+    started = [time.monotonic()] * len(children)
+    early = [0] * len(children)
 
     def forward(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
         for child in children:
             if child.pid is not None and child.is_alive():
                 os.kill(child.pid, signum)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    for child in children:
-        child.join()
+    while True:
+        for number, child in enumerate(children):
+            child.join(timeout=0.2)
+            if child.exitcode is None or stopping.is_set():
+                continue
+            lived = time.monotonic() - started[number]
+            early[number] = early[number] + 1 if lived < _EARLY_DEATH_SECONDS else 0
+            if early[number] >= _EARLY_DEATHS:
+                log.error("worker keeps dying at start; not restarted", worker=number)
+                forward(signal.SIGTERM, None)
+                break
+            log.error("worker died; starting it again", worker=number, exitcode=child.exitcode)
+            stopping.wait(1.0)
+            if not stopping.is_set():
+                children[number] = start(number)
+                started[number] = time.monotonic()
+        if stopping.is_set() and all(child.exitcode is not None for child in children):
+            break
+        if stopping.is_set():
+            for child in children:
+                child.join(timeout=0.2)
 
 
 def _serve_one(settings: Settings) -> None:
