@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,18 +38,23 @@ class Refusals:
     """The last refused reload of each part since its last accepted one, whoever asked for
     it (an admin call or the watcher), for GetStatus; shared by the threads of a process."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_result: Callable[[str, str], None] | None = None) -> None:
         self._last: dict[str, Refusal] = {}
         self._lock = threading.Lock()
+        self._on_result = on_result  # (part, "accepted" or "refused"), e.g. for metrics
 
     def refused(self, error: ReloadRefused) -> None:
         refusal = Refusal(error.what, tuple(error.problems), datetime.now(UTC))
         with self._lock:
             self._last[error.what] = refusal
+        if self._on_result is not None:
+            self._on_result(error.what, "refused")
 
     def accepted(self, part: str) -> None:
         with self._lock:
             self._last.pop(part, None)
+        if self._on_result is not None:
+            self._on_result(part, "accepted")
 
     def current(self) -> list[Refusal]:
         with self._lock:

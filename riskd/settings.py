@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     )
     grace_seconds: float = Field(10.0, ge=0, description="time in-flight calls get on SIGTERM")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    metrics_listen: str | None = Field(
+        None,
+        description="host:port of the Prometheus endpoint (worker i of --processes: port+i)",
+    )
     limits: Limits = Limits()  # type: ignore[call-arg]
 
     @model_validator(mode="after")

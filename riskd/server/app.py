@@ -21,12 +21,13 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from pydantic import SecretStr
 
-from riskd.loading import initial_snapshot
+from riskd.loading import Refusals, initial_snapshot
 from riskd.log import configure_logging
 from riskd.pipeline import Snapshot, SnapshotHolder
 from riskd.server.admin import AdminServicer
 from riskd.server.auth import TokenAuth
 from riskd.server.handlers import generic_handler
+from riskd.server.metrics import Metrics, MetricsInterceptor
 from riskd.server.runtime import Runtime
 from riskd.server.screening import ScreeningServicer
 from riskd.server.store_health import StoreHealth
@@ -53,9 +54,15 @@ class RiskdServer:
     health: health.HealthServicer
     watcher: SourceWatcher
     store_health: StoreHealth
+    metrics: Metrics
 
-    def start(self) -> None:
+    def start(self, worker: int = 0) -> None:
+        """Start serving; worker `worker` of several serves its metrics on the port + it."""
         gc.freeze()  # the first snapshot's index is never walked by the cycle collector
+        listen = self.runtime.settings.metrics_listen
+        if listen is not None:
+            host, _, port = listen.rpartition(":")
+            self.metrics.serve(f"{host}:{int(port) + worker}")
         self.server.start()
         self.watcher.start()
         for name in ("", *SERVICE_NAMES):
@@ -92,11 +99,21 @@ def create_server(
         profiles = SqliteProfiles(store.path, rates)
     elif settings.profiles and isinstance(store, PostgresStore):
         profiles = PostgresProfiles(store.url, rates)
-    runtime = Runtime(settings=settings, holder=holder, store=store, profiles=profiles)
+    metrics = Metrics()
+    metrics.watch_versions(lambda: holder.current().versions)
+    runtime = Runtime(
+        settings=settings,
+        holder=holder,
+        store=store,
+        profiles=profiles,
+        refusals=Refusals(lambda part, result: metrics.reloads.labels(part, result).inc()),
+        metrics=metrics,
+    )
     limit = settings.limits.max_message_bytes
     server = grpc.server(
         ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="riskd"),
         interceptors=[
+            MetricsInterceptor(metrics),
             TokenAuth(
                 {
                     "admin": _secret(settings.admin_token),
@@ -105,7 +122,7 @@ def create_server(
                     "decisions": _secret(settings.decision_token),
                 },
                 settings.method_groups,
-            )
+            ),
         ],
         options=[
             ("grpc.max_receive_message_length", limit),
@@ -144,6 +161,7 @@ def create_server(
         health=health_servicer,
         watcher=SourceWatcher(runtime.holder, settings, runtime.refusals),
         store_health=store_health,
+        metrics=metrics,
     )
 
 
@@ -203,7 +221,7 @@ def _serve_processes(settings: Settings) -> None:
     stopping = threading.Event()
 
     def start(number: int) -> multiprocessing.process.BaseProcess:
-        child = context.Process(target=_serve_one, args=(settings,), name=f"riskd-{number}")
+        child = context.Process(target=_serve_one, args=(settings, number), name=f"riskd-{number}")
         child.start()
         return child
 
@@ -242,10 +260,10 @@ def _serve_processes(settings: Settings) -> None:
                 child.join(timeout=0.2)
 
 
-def _serve_one(settings: Settings) -> None:
+def _serve_one(settings: Settings, worker: int = 0) -> None:
     configure_logging(settings.log_level)
     riskd_server = create_server(settings)
-    riskd_server.start()
+    riskd_server.start(worker)
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -26,6 +26,7 @@ from riskd.domain import (
 from riskd.features import NO_HISTORY
 from riskd.loading import Refusals
 from riskd.pipeline import SnapshotHolder, assess
+from riskd.server.metrics import Metrics
 from riskd.settings import Settings
 from riskd.store.base import DecisionStore, OutcomeRecorded
 from riskd.store.profiles import ProfileStore
@@ -56,6 +57,7 @@ class Runtime:
     refusals: Refusals = field(default_factory=Refusals)
     # called with the error when the store cannot be used (the server turns NOT_SERVING)
     on_store_fault: Callable[[StoreUnavailable], None] = field(default=lambda error: None)
+    metrics: Metrics | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _served: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -85,11 +87,19 @@ class Runtime:
             self.load.record(office, assessment.recommendation.severity >= _INSPECTED)
             assessed.append(assessment)
         _in_time(time_left, "storing the decisions")
+        stored_from = time.perf_counter()
         try:
             self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
         except StoreUnavailable as error:
+            if self.metrics is not None:
+                self.metrics.store_errors.inc()
             self.on_store_fault(error)
             raise
+        if self.metrics is not None:
+            count = max(len(assessed), 1)
+            self.metrics.stage.labels("assess").observe((stored_from - started) / count)
+            self.metrics.stage.labels("store").observe((time.perf_counter() - stored_from) / count)
+            self.metrics.decided(assessed)
         if self.profiles is not None:  # after the features were computed: no self-reference
             self.profiles.record_declarations(declarations)
         latency_ms = (time.perf_counter() - started) * 1000 / max(len(assessed), 1)
@@ -126,6 +136,8 @@ class Runtime:
         try:
             recorded = self.store.record_outcome(outcome)
         except StoreUnavailable as error:
+            if self.metrics is not None:
+                self.metrics.store_errors.inc()
             self.on_store_fault(error)
             raise
         if self.profiles is not None and not recorded.already_recorded:

@@ -166,3 +166,32 @@ def test_drain_reports_not_serving(tmp_path: Path) -> None:
     )
     assert stopped.wait(5)
     riskd_server.runtime.close()
+
+
+def test_metrics_are_served_for_prometheus(tmp_path: Path) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    riskd_server = start_server(tmp_path, metrics_listen=f"127.0.0.1:{port}")
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
+            stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
+            nike = factory.declaration(items=(factory.item(brand="NIKE"),))
+            stub.Screen(spb.ScreenRequest(declaration=convert.declaration_to_pb(nike)), timeout=10)
+            admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+            with pytest.raises(grpc.RpcError):
+                admin.ReloadRules(apb.ReloadRulesRequest(), metadata=ADMIN_AUTH, timeout=10)
+        scraped = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10)
+        text = scraped.read().decode()
+    finally:
+        riskd_server.close()
+    assert 'riskd_requests_total{code="OK",method="Screen"} 1.0' in text
+    assert 'riskd_requests_total{code="FAILED_PRECONDITION",method="ReloadRules"} 1.0' in text
+    assert 'riskd_recommendations_total{lane="RED",recommendation="DETAIN"} 1.0' in text
+    assert 'riskd_matches_total{method="EXACT",raises_risk="true"} 1.0' in text
+    assert 'riskd_reloads_total{part="rules",result="refused"} 1.0' in text
+    assert 'riskd_serving_versions{model=""' in text and 'register="reg-test"' in text
+    assert 'riskd_stage_seconds_count{stage="store"} 1.0' in text
