@@ -8,10 +8,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from riskd.server import convert
+from riskd.v1 import admin_service_pb2 as adpb
+from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import declaration_pb2 as dpb
 from riskd.v1 import screening_service_pb2 as pb
 from tests import factory
-from tests.server.conftest import Client
+from tests.server.conftest import ADMIN_AUTH, Client
 
 ENUM = st.integers(min_value=-3, max_value=9)
 SHORT = st.one_of(
@@ -105,3 +107,81 @@ def test_any_declaration_gets_an_assessment_or_invalid_argument(
         event("assessed")
         assert response.assessment.decision_id
         assert 0.0 <= response.assessment.risk_score <= 1.0
+
+
+# Every other RPC, with structured messages of arbitrary content: an answer or a status
+# that names the caller's mistake, never INTERNAL or UNKNOWN.
+EXPECTED = {
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
+outcomes = st.builds(
+    apb.Outcome,
+    outcome_id=SHORT,
+    decision_id=SHORT,
+    result=ENUM,
+    control=ENUM,
+    recordation_ids=st.lists(SHORT, max_size=3),
+    seized_value=st.one_of(st.none(), money),
+    officer=SHORT,
+    notes=st.one_of(SHORT, st.text(min_size=300, max_size=5000)),
+)
+
+
+def _answered_or_expected(call: object) -> None:
+    try:
+        call()  # type: ignore[operator]
+    except grpc.RpcError as error:
+        assert error.code() in EXPECTED, (error.code(), error.details())
+        assert error.details()
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(outcome=outcomes, known=st.booleans())
+def test_any_outcome_gets_an_answer_or_a_named_error(
+    client: Client, outcome: apb.Outcome, known: bool
+) -> None:
+    if known:  # for a decision that exists, so that the checks past NOT_FOUND run too
+        declaration = convert.declaration_to_pb(factory.declaration())
+        decided = client.screening.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
+        outcome.decision_id = decided.assessment.decision_id
+    request = pb.RecordOutcomeRequest(outcome=outcome)
+    _answered_or_expected(lambda: client.screening.RecordOutcome(request, timeout=10))
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(declarations, max_size=4), decision_id=SHORT)
+def test_any_batch_stream_or_lookup_gets_an_answer_or_a_named_error(
+    client: Client, batch: list[dpb.Declaration], decision_id: str
+) -> None:
+    request = pb.ScreenBatchRequest(declarations=batch)
+    _answered_or_expected(lambda: client.screening.ScreenBatch(request, timeout=20))
+    streamed = client.screening.ScreenStream(
+        iter([pb.ScreenStreamRequest(declaration=d) for d in batch]), timeout=20
+    )
+    for answer in streamed:  # a bad declaration is an error in the stream, not its end
+        assert answer.HasField("assessment") or answer.error.code in {
+            "INVALID_ARGUMENT",
+            "FAILED_PRECONDITION",
+        }, answer
+    lookup = pb.GetDecisionRequest(decision_id=decision_id)
+    _answered_or_expected(lambda: client.screening.GetDecision(lookup, timeout=10))
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.one_of(st.just(""), st.text(max_size=60)), allow_empty=st.booleans())
+def test_any_admin_request_gets_an_answer_or_a_named_error(
+    client: Client, path: str, allow_empty: bool
+) -> None:
+    admin, auth = client.admin, ADMIN_AUTH
+    _answered_or_expected(lambda: admin.GetStatus(adpb.GetStatusRequest(), metadata=auth))
+    _answered_or_expected(lambda: admin.ReloadRules(adpb.ReloadRulesRequest(), metadata=auth))
+    model = adpb.ReloadModelRequest(allow_empty=allow_empty)
+    _answered_or_expected(lambda: admin.ReloadModel(model, metadata=auth))
+    if path.startswith("/") or ".." in path:
+        path = "missing/" + path.strip("/.")  # never a real file of this host
+    register = adpb.ReloadRegisterRequest(path=path, allow_empty=False)
+    _answered_or_expected(lambda: admin.ReloadRegister(register, metadata=auth))
