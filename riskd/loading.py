@@ -10,9 +10,12 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
+
+import structlog
 
 from riskd.domain import ReloadRefused
 from riskd.model import RiskModel, ShadowedModel, load_production_model, load_shadow_model
@@ -23,6 +26,9 @@ from riskd.register.store import CURRENT, RegisterStoreError, current_register, 
 from riskd.rules import NO_RULES
 from riskd.rules.loader import LoadedRules, load_rule_directory
 from riskd.settings import Settings
+
+log = structlog.get_logger("riskd.loading")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +120,31 @@ def load_model_from(registry: Path) -> RiskModel | None:
 
 
 def initial_snapshot(settings: Settings) -> Snapshot:
-    """The snapshot the daemon starts with; any failure here stops the start-up."""
-    rules = load_rules_from(settings.rules_dir) if settings.rules_dir else None
-    return build_snapshot(
-        register=configured_register(settings),
+    """The snapshot the daemon starts with. A part that fails its checks stops the start,
+    or, with `degrade = "document_check"`, is served empty and marks the snapshot degraded
+    (every decision at least a document check) until a reload of it is accepted."""
+    degraded: set[str] = set()
+
+    def part(name: str, load: Callable[[], T], empty: T) -> T:
+        try:
+            return load()
+        except ReloadRefused as refused:
+            if settings.degrade != "document_check":
+                raise
+            log.error("part refused at start; serving it empty, degraded", part=name,
+                      problems=list(refused.problems))  # fmt: skip
+            degraded.add(name)
+            return empty
+
+    rules_dir, registry = settings.rules_dir, settings.model_registry
+    rules = part("rules", lambda: load_rules_from(rules_dir), None) if rules_dir else None
+    snapshot = build_snapshot(
+        register=part("register", lambda: configured_register(settings), EMPTY_REGISTER),
         rules=rules.ruleset if rules else NO_RULES,
         policy=rules.policy if rules else None,
-        model=load_model_from(settings.model_registry) if settings.model_registry else None,
+        model=part("model", lambda: load_model_from(registry), None) if registry else None,
     )
+    return replace(snapshot, degraded=frozenset(degraded))
 
 
 def reload_register(

@@ -19,7 +19,7 @@ from riskd.domain import Assessment, Declaration, ItemAssessment, Versions
 from riskd.features import NO_HISTORY, HistoryProvider, declaration_features, with_rule_hits
 from riskd.matching import Matcher, build_matcher
 from riskd.model import RiskModel, model_reasons
-from riskd.policy import Policy, recommend
+from riskd.policy import Policy, degraded, recommend
 from riskd.register.model import EMPTY_REGISTER, Register
 from riskd.rules import NO_RULES, RuleSet
 
@@ -32,6 +32,9 @@ class Snapshot:
     model: RiskModel | None
     policy: Policy
     loaded_at: datetime
+    # parts that failed to load at start and are served empty ("model", "register"): every
+    # decision is then at least a document check, with reason SERVICE_DEGRADED
+    degraded: frozenset[str] = frozenset()
 
     @property
     def versions(self) -> Versions:
@@ -44,13 +47,19 @@ class Snapshot:
 
     def with_register(self, register: Register) -> Snapshot:
         """A new snapshot with another register (and its matcher, built here, once)."""
-        return replace(self, register=register, matcher=build_matcher(register), loaded_at=_now())
+        return replace(
+            self,
+            register=register,
+            matcher=build_matcher(register),
+            loaded_at=_now(),
+            degraded=self.degraded - {"register"},
+        )
 
     def with_rules(self, rules: RuleSet, policy: Policy | None = None) -> Snapshot:
         return replace(self, rules=rules, policy=policy or self.policy, loaded_at=_now())
 
     def with_model(self, model: RiskModel | None) -> Snapshot:
-        return replace(self, model=model, loaded_at=_now())
+        return replace(self, model=model, loaded_at=_now(), degraded=self.degraded - {"model"})
 
 
 def build_snapshot(
@@ -130,7 +139,7 @@ def assess(
         model_score,
         office_load=office_load,
     )
-    return Assessment(
+    assessment = Assessment(
         decision_id=decision_id or new_decision_id(),
         declaration_id=declaration.declaration_id,
         recommendation=decision.recommendation,
@@ -147,6 +156,10 @@ def assess(
         referral=decision.referral,
         random_selection=decision.random_selection,
     )
+    if snapshot.degraded:
+        parts = " and ".join(sorted(snapshot.degraded))
+        return degraded(assessment, f"the {parts} failed to load and is served empty")
+    return assessment
 
 
 def _now() -> datetime:

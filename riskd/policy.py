@@ -9,9 +9,10 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from riskd.domain import (
+    Assessment,
     Corroboration,
     Declaration,
     ItemAssessment,
@@ -230,6 +231,22 @@ def recommend(
         notify=notify,
         referral=referral,
         random_selection=random_selection,
+    )
+
+
+def degraded(assessment: Assessment, why: str) -> Assessment:
+    """The assessment of a service that is not whole (a part failed to load, the store is
+    down): at least a document check, never a silent release, with the reason told."""
+    recommendation = _stricter(assessment.recommendation, Recommendation.DOCUMENT_CHECK)
+    lane = (
+        assessment.lane if recommendation is assessment.recommendation else LANE_OF[recommendation]
+    )
+    reason = Reason(ReasonKind.POLICY, "SERVICE_DEGRADED", f"service degraded: {why}", 1.0)
+    return replace(
+        assessment,
+        recommendation=recommendation,
+        lane=lane,
+        reasons=(reason, *assessment.reasons),
     )
 
 

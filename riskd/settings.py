@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     )
     grace_seconds: float = Field(10.0, ge=0, description="time in-flight calls get on SIGTERM")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    degrade: str = Field(
+        "document_check",
+        pattern="^(document_check|unavailable)$",
+        description="when the store is down or a part failed to load at start: answer at "
+        "least DOCUMENT_CHECK with reason SERVICE_DEGRADED, or refuse (UNAVAILABLE / no start)",
+    )
     metrics_listen: str | None = Field(
         None,
         description="host:port of the Prometheus endpoint (worker i of --processes: port+i)",

@@ -26,6 +26,7 @@ from riskd.domain import (
 from riskd.features import NO_HISTORY
 from riskd.loading import Refusals
 from riskd.pipeline import SnapshotHolder, assess
+from riskd.policy import degraded
 from riskd.server.metrics import Metrics
 from riskd.settings import Settings
 from riskd.store.base import DecisionStore, OutcomeRecorded
@@ -94,14 +95,21 @@ class Runtime:
             if self.metrics is not None:
                 self.metrics.store_errors.inc()
             self.on_store_fault(error)
-            raise
+            if self.settings.degrade != "document_check":
+                raise
+            why = f"the store is unavailable ({error}); this decision is not stored"
+            assessed = [degraded(a, why) for a in assessed]
+        else:
+            if self.metrics is not None:
+                count = max(len(assessed), 1)
+                self.metrics.stage.labels("assess").observe((stored_from - started) / count)
+                self.metrics.stage.labels("store").observe(
+                    (time.perf_counter() - stored_from) / count
+                )
+            if self.profiles is not None:  # after the features were computed: no self-reference
+                self.profiles.record_declarations(declarations)
         if self.metrics is not None:
-            count = max(len(assessed), 1)
-            self.metrics.stage.labels("assess").observe((stored_from - started) / count)
-            self.metrics.stage.labels("store").observe((time.perf_counter() - stored_from) / count)
             self.metrics.decided(assessed)
-        if self.profiles is not None:  # after the features were computed: no self-reference
-            self.profiles.record_declarations(declarations)
         latency_ms = (time.perf_counter() - started) * 1000 / max(len(assessed), 1)
         with self._lock:
             self._served += len(assessed)
