@@ -67,6 +67,9 @@ class RiskdServer:
         self.watcher.start()
         for name in ("", *SERVICE_NAMES):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        snapshot = self.runtime.holder.current()
+        for part in RELOADABLE:  # a part served empty after a refusal at start is degraded
+            _part_health(self.health, part, part not in snapshot.degraded)
         versions = dataclasses.asdict(self.runtime.holder.current().versions)
         log.info("serving", port=self.port, pid=os.getpid(), versions=versions)
 
@@ -99,14 +102,23 @@ def create_server(
         profiles = SqliteProfiles(store.path, rates)
     elif settings.profiles and isinstance(store, PostgresStore):
         profiles = PostgresProfiles(store.url, rates)
+    health_servicer = health.HealthServicer(
+        experimental_non_blocking=True,
+        experimental_thread_pool=ThreadPoolExecutor(max_workers=1),
+    )
     metrics = Metrics()
+
+    def on_reload(part: str, result: str) -> None:
+        metrics.reloads.labels(part, result).inc()
+        _part_health(health_servicer, part, result == "accepted")
+
     metrics.watch_versions(lambda: holder.current().versions)
     runtime = Runtime(
         settings=settings,
         holder=holder,
         store=store,
         profiles=profiles,
-        refusals=Refusals(lambda part, result: metrics.reloads.labels(part, result).inc()),
+        refusals=Refusals(on_reload),
         metrics=metrics,
     )
     limit = settings.limits.max_message_bytes
@@ -136,10 +148,6 @@ def create_server(
             generic_handler(SCREENING, ScreeningServicer(runtime)),
             generic_handler(ADMIN, AdminServicer(runtime)),
         )
-    )
-    health_servicer = health.HealthServicer(
-        experimental_non_blocking=True,
-        experimental_thread_pool=ThreadPoolExecutor(max_workers=1),
     )
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     store_health = StoreHealth(store, lambda ok: _set_health(health_servicer, ok))
@@ -180,6 +188,21 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
         root_certificates=client_ca,
         require_client_auth=client_ca is not None,
     )
+
+
+RELOADABLE = ("register", "rules", "model")
+
+
+def _part_health(servicer: health.HealthServicer, part: str, accepted: bool) -> None:
+    """Health service `riskd.reload.<part>`: SERVING while the last reload of the part was
+    accepted, NOT_SERVING after a refused one (the part in service still serves: this is
+    for monitoring, which `GetStatus.refused_reloads` then explains)."""
+    status = (
+        health_pb2.HealthCheckResponse.SERVING
+        if accepted
+        else health_pb2.HealthCheckResponse.NOT_SERVING
+    )
+    servicer.set(f"riskd.reload.{part}", status)
 
 
 def _set_health(servicer: health.HealthServicer, serving: bool) -> None:

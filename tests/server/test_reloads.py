@@ -11,6 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from riskd.v1 import admin_service_pb2 as apb
@@ -92,6 +93,14 @@ def test_model_reload_swaps_and_a_corrupt_model_is_refused(tmp_path: Path) -> No
             assert status.versions.model == "m1"
             (refused,) = status.refused_reloads
             assert refused.part == "model" and refused.problems and refused.refused_at.seconds
+            health_stub = health_pb2_grpc.HealthStub(channel)
+            model_health = health_pb2.HealthCheckRequest(service="riskd.reload.model")
+            assert (
+                health_stub.Check(model_health).status == health_pb2.HealthCheckResponse.NOT_SERVING
+            )
+            assert health_stub.Check(health_pb2.HealthCheckRequest()).status == (
+                health_pb2.HealthCheckResponse.SERVING  # the model in service still serves
+            )
             # a truncated model.txt crashes LightGBM: tried in a child process, refused
             shutil.copytree(registry / "m1", registry / "m3")
             text = (registry / "m1" / "model.txt").read_text(encoding="utf-8")
@@ -117,5 +126,6 @@ def test_model_reload_swaps_and_a_corrupt_model_is_refused(tmp_path: Path) -> No
             assert emptied.versions.model == ""
             status = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
             assert list(status.refused_reloads) == []  # the last reload was accepted
+            assert health_stub.Check(model_health).status == health_pb2.HealthCheckResponse.SERVING
     finally:
         riskd_server.close()
