@@ -11,7 +11,9 @@ never a mixture.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -110,12 +112,15 @@ def assess(
     now: datetime | None = None,
     history: HistoryProvider = NO_HISTORY,
     office_load: float | None = None,
+    stage_seconds: Callable[[str, float], None] | None = None,
 ) -> Assessment:
     """Screen one declaration against one snapshot. Pure apart from the id and the clock.
 
     `history` gives the entity profiles (party, route and commodity history) as known now;
     the server passes the store's (`riskd.store.profiles.SqliteProfiles`). `office_load` is
-    the office's current share of physical inspections (`riskd.capacity.InspectionLoad`)."""
+    the office's current share of physical inspections (`riskd.capacity.InspectionLoad`).
+    `stage_seconds`, if given, is told the time each stage took (for the metrics)."""
+    started = time.perf_counter()
     items = tuple(
         ItemAssessment(
             item.line_no,
@@ -123,13 +128,17 @@ def assess(
         )
         for item in declaration.items
     )
+    matched = time.perf_counter()
     features = declaration_features(declaration, items, history, snapshot.policy.rates_to_base)
+    featured = time.perf_counter()
     rule_hits = snapshot.rules.evaluate(declaration, items, features)
+    ruled = time.perf_counter()
     model_score = (
         snapshot.model.score(with_rule_hits(features, rule_hits))
         if snapshot.model is not None
         else None
     )
+    scored = time.perf_counter()
     decision = recommend(
         snapshot.policy,
         snapshot.register,
@@ -139,6 +148,12 @@ def assess(
         model_score,
         office_load=office_load,
     )
+    if stage_seconds is not None:
+        stage_seconds("match", matched - started)
+        stage_seconds("features", featured - matched)
+        stage_seconds("rules", ruled - featured)
+        stage_seconds("model", scored - ruled)
+        stage_seconds("policy", time.perf_counter() - scored)
     assessment = Assessment(
         decision_id=decision_id or new_decision_id(),
         declaration_id=declaration.declaration_id,

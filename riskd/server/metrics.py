@@ -34,7 +34,9 @@ class Metrics:
             buckets=_LATENCY_BUCKETS, registry=r,
         )  # fmt: skip
         self.stage = Histogram(
-            "riskd_stage_seconds", "time per declaration in a stage (assess, store)", ["stage"],
+            "riskd_stage_seconds",
+            "time per declaration in a stage (match, features, rules, model, policy, store)",
+            ["stage"],
             buckets=_LATENCY_BUCKETS, registry=r,
         )  # fmt: skip
         self.recommendations = Counter(
@@ -53,6 +55,9 @@ class Metrics:
             "riskd_store_errors", "calls that met a store fault", registry=r
         )
         self.streams = Gauge("riskd_streams_open", "open ScreenStream calls", registry=r)
+
+    def stage_seconds(self, stage: str, seconds: float) -> None:
+        self.stage.labels(stage).observe(seconds)
 
     def decided(self, assessments: list[Assessment]) -> None:
         for a in assessments:

@@ -83,7 +83,11 @@ class Runtime:
             _in_time(time_left, "screening")
             office = declaration.customs_office
             assessment = assess(
-                snapshot, declaration, history=history, office_load=self.load.share(office)
+                snapshot,
+                declaration,
+                history=history,
+                office_load=self.load.share(office),
+                stage_seconds=self.metrics.stage_seconds if self.metrics is not None else None,
             )
             self.load.record(office, assessment.recommendation.severity >= _INSPECTED)
             assessed.append(assessment)
@@ -102,10 +106,7 @@ class Runtime:
         else:
             if self.metrics is not None:
                 count = max(len(assessed), 1)
-                self.metrics.stage.labels("assess").observe((stored_from - started) / count)
-                self.metrics.stage.labels("store").observe(
-                    (time.perf_counter() - stored_from) / count
-                )
+                self.metrics.stage_seconds("store", (time.perf_counter() - stored_from) / count)
             if self.profiles is not None:  # after the features were computed: no self-reference
                 self.profiles.record_declarations(declarations)
         if self.metrics is not None:

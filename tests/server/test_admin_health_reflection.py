@@ -194,4 +194,5 @@ def test_metrics_are_served_for_prometheus(tmp_path: Path) -> None:
     assert 'riskd_matches_total{method="EXACT",raises_risk="true"} 1.0' in text
     assert 'riskd_reloads_total{part="rules",result="refused"} 1.0' in text
     assert 'riskd_serving_versions{model=""' in text and 'register="reg-test"' in text
-    assert 'riskd_stage_seconds_count{stage="store"} 1.0' in text
+    for stage in ("match", "features", "rules", "model", "policy", "store"):
+        assert f'riskd_stage_seconds_count{{stage="{stage}"}} 1.0' in text
