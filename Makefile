@@ -13,8 +13,9 @@ NODE_STAMP := node_modules/.installed
 DEMO := var/demo
 ADDR ?= 127.0.0.1:50051
 PYTEST_ARGS ?=
+SOAK_ARGS ?=
 
-.PHONY: help setup proto run test lint bench eval-matching demo clean
+.PHONY: help setup proto run test lint bench soak eval-matching demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -64,6 +65,9 @@ lint: setup ## ruff, mypy and buf lint
 
 bench: setup ## run the benchmarks; results in bench/results/*.json
 	$(PY) -m bench.run
+
+soak: setup ## minutes of load with rule and model reloads (not in CI); bench/results/soak.json
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 eval-matching: setup ## measure matching quality; results in bench/results/matching_quality.json
 	$(PY) -m bench.matching_quality

@@ -185,3 +185,33 @@ def test_any_admin_request_gets_an_answer_or_a_named_error(
         path = "missing/" + path.strip("/.")  # never a real file of this host
     register = adpb.ReloadRegisterRequest(path=path, allow_empty=False)
     _answered_or_expected(lambda: admin.ReloadRegister(register, metadata=auth))
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(
+        [
+            "/riskd.v1.AdminService/GetStatus",
+            "/riskd.v1.AdminService/ReloadRules",
+            "/riskd.v1.AdminService/ReloadModel",
+            "/riskd.v1.AdminService/ReloadRegister",
+            "/riskd.v1.ScreeningService/Screen",
+            "/riskd.v1.ScreeningService/ScreenBatch",
+            "/riskd.v1.ScreeningService/RecordOutcome",
+            "/riskd.v1.ScreeningService/GetDecision",
+        ]
+    ),
+    body=st.binary(min_size=1, max_size=64),
+)
+def test_bytes_that_are_no_message_are_refused_by_every_unary_method(
+    client: Client, method: str, body: bytes
+) -> None:
+    call = client.channel.unary_unary(method)  # raw bytes in, raw bytes out
+    try:
+        call(body, metadata=ADMIN_AUTH if "Admin" in method else None, timeout=10)
+    except grpc.RpcError as error:
+        assert error.code() in EXPECTED, (
+            error.code(),
+            error.details(),
+        )
+    # bytes that happen to parse as a message are answered like that message
