@@ -1,0 +1,31 @@
+"""`riskd --help` and `riskd screen` start without the heavy libraries: sub-commands are
+imported when they run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+
+from riskd.cli.main import COMMANDS, cli
+
+
+def test_every_listed_command_exists_under_its_name() -> None:
+    context = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(context, name)
+        assert command is not None and command.name == name
+
+
+def test_help_and_screen_import_neither_lightgbm_nor_polars() -> None:
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from riskd.cli.main import cli\n"
+        "for args in (['--help'], ['screen', '--help']):\n"
+        "    assert CliRunner().invoke(cli, args).exit_code == 0\n"
+        "print(sorted(m for m in ('lightgbm', 'polars', 'sklearn', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
