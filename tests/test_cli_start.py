@@ -29,3 +29,14 @@ def test_help_and_screen_import_neither_lightgbm_nor_polars() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_both_commands_tell_their_version() -> None:
+    from click.testing import CliRunner
+
+    from riskd import __version__
+    from training.cli import cli as train_cli
+
+    for command, name in ((cli, "riskd"), (train_cli, "riskd-train")):
+        result = CliRunner().invoke(command, ["--version"])
+        assert result.exit_code == 0 and result.output.strip() == f"{name}, version {__version__}"

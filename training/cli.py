@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 import polars as pl
 
+from riskd import __version__
 from riskd.domain import ReloadRefused
 from riskd.model import load_model_dir
 from riskd.model.registry import model_dir, production_version
@@ -84,6 +85,7 @@ def _load(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="riskd-train")
 def cli() -> None:
     """Train, evaluate and promote riskd's infringement-risk model."""
 
