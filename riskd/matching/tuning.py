@@ -68,14 +68,15 @@ FIELD_WEIGHT: Mapping[str, int] = MappingProxyType({"brand": 2, "model": 1, "des
 
 # A mark is an everyday word when each of its words reaches this Zipf frequency in some
 # language (riskd.text.vocabulary): FRESH (4.8), BOOTS (4.3), SHELL (4.4), "Blue Cross"
-# are; NIKE (3.9), ADIDAS (3.9), LIDL (4.05), TESCO (4.0) are not. Chosen on the tuning
-# half of the real-name evaluation (docs/matching.md): at 3.5 famous marks such as NIKE
-# and ADIDAS become everyday words and stop raising risk from a description; at 4.5
-# words such as BOOTS and SHELL would detain in their everyday sense.
+# are; NIKE (3.9), ADIDAS (3.9), LIDL (4.05), TESCO (4.0) are not. Chosen from these
+# words' frequencies, then measured on the tuning half of the real-name evaluation
+# (docs/matching.md): at 3.5 famous marks such as NIKE and ADIDAS would be everyday words
+# and stop raising risk from a description; at 4.5 BOOTS (4.3) and SHELL (4.4) would not.
 EVERYDAY_ZIPF = 4.2
 # Words at least this frequent in English are written as themselves, never as a typo of a
 # mark ("livers" 2.8 is not RIVERS misspelt, "offal" 2.5 not OXFAM); rarer words may be
-# ("wiper" 2.8 is a word, "swiper" is not). Chosen on the tuning half.
+# ("wiper" 2.8 is a word, "swiper" is not). Chosen from the words of the tuning half's
+# false listings.
 PLAIN_ZIPF = 2.5
 
 
@@ -99,8 +100,8 @@ class MatchingConfig:
     # one edit ("bc", "adidsa"), marks of eight letters and more by two ("samsvlub",
     # "virgimnedia"). Two-letter marks (LV, 3M) are only found by key equality. In a real
     # register of 15,000 marks, nearly every word of five to seven letters is two edits
-    # from some mark ("livers": RIVERS, MILLERS, LIVERA): two edits there found nothing the
-    # tuning half counted as a counterfeit and listed a match on a quarter of clean goods.
+    # from some mark ("livers": RIVERS, MILLERS, LIVERA): before this bound, with the
+    # looser listing rules of then, a quarter of the tuning half's clean goods listed a match.
     one_edit_from: int = 3
     two_edits_from: int = 8
     # A typo of a mark this short or shorter is listed only where the context supports

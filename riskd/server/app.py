@@ -61,8 +61,7 @@ class RiskdServer:
         gc.freeze()  # the first snapshot's index is never walked by the cycle collector
         listen = self.runtime.settings.metrics_listen
         if listen is not None:
-            host, _, port = listen.rpartition(":")
-            self.metrics.serve(f"{host}:{int(port) + worker}")
+            self.metrics.serve(listen, port_offset=worker)
         self.server.start()
         self.watcher.start()
         for name in ("", *SERVICE_NAMES):
@@ -197,24 +196,20 @@ def _part_health(servicer: health.HealthServicer, part: str, accepted: bool) -> 
     """Health service `riskd.reload.<part>`: SERVING while the last reload of the part was
     accepted, NOT_SERVING after a refused one (the part in service still serves: this is
     for monitoring, which `GetStatus.refused_reloads` then explains)."""
-    status = (
-        health_pb2.HealthCheckResponse.SERVING
-        if accepted
-        else health_pb2.HealthCheckResponse.NOT_SERVING
-    )
-    servicer.set(f"riskd.reload.{part}", status)
+    servicer.set(f"riskd.reload.{part}", _health_status(accepted))
 
 
 def _set_health(servicer: health.HealthServicer, serving: bool) -> None:
     """The whole server and its screening service SERVING or NOT_SERVING (AdminService
     answers either way: an operator needs GetStatus most when the store is down)."""
-    status = (
-        health_pb2.HealthCheckResponse.SERVING
-        if serving
-        else health_pb2.HealthCheckResponse.NOT_SERVING
-    )
     for name in ("", SCREENING.full_name):
-        servicer.set(name, status)
+        servicer.set(name, _health_status(serving))
+
+
+def _health_status(serving: bool) -> health_pb2.HealthCheckResponse.ServingStatus.ValueType:
+    if serving:
+        return health_pb2.HealthCheckResponse.SERVING
+    return health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 def serve(settings: Settings) -> None:
@@ -278,9 +273,6 @@ def _serve_processes(settings: Settings) -> None:
                 started[number] = time.monotonic()
         if stopping.is_set() and all(child.exitcode is not None for child in children):
             break
-        if stopping.is_set():
-            for child in children:
-                child.join(timeout=0.2)
 
 
 def _serve_one(settings: Settings, worker: int = 0) -> None:

@@ -70,9 +70,10 @@ class Metrics:
         """Report the versions in service, read at each scrape."""
         self.registry.register(_VersionsCollector(versions))
 
-    def serve(self, listen: str) -> None:
+    def serve(self, listen: str, port_offset: int = 0) -> None:
+        """Serve /metrics on `host:port` of `listen`, the port moved by `port_offset`."""
         host, _, port = listen.rpartition(":")
-        start_http_server(int(port), addr=host or "127.0.0.1", registry=self.registry)
+        start_http_server(int(port) + port_offset, addr=host or "127.0.0.1", registry=self.registry)
 
 
 class _VersionsCollector(Collector):

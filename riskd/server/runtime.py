@@ -96,9 +96,7 @@ class Runtime:
         try:
             self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
         except StoreUnavailable as error:
-            if self.metrics is not None:
-                self.metrics.store_errors.inc()
-            self.on_store_fault(error)
+            self._store_fault(error)
             if self.settings.degrade != "document_check":
                 raise
             why = f"the store is unavailable ({error}); this decision is not stored"
@@ -140,14 +138,18 @@ class Runtime:
         if self.profiles is not None:
             self.profiles.close()
 
+    def _store_fault(self, error: StoreUnavailable) -> None:
+        """Count a store fault and report it (the server turns NOT_SERVING)."""
+        if self.metrics is not None:
+            self.metrics.store_errors.inc()
+        self.on_store_fault(error)
+
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
         """Store the outcome, then count it in the profiles of the declaration it followed."""
         try:
             recorded = self.store.record_outcome(outcome)
         except StoreUnavailable as error:
-            if self.metrics is not None:
-                self.metrics.store_errors.inc()
-            self.on_store_fault(error)
+            self._store_fault(error)
             raise
         if self.profiles is not None and not recorded.already_recorded:
             stored = self.store.get_decision(outcome.decision_id)

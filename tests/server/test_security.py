@@ -27,6 +27,11 @@ def _bearer(token: str) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {token}"),)
 
 
+def _decided(stub: screening_service_pb2_grpc.ScreeningServiceStub) -> pb.ScreenResponse:
+    declaration = convert.declaration_to_pb(factory.declaration())
+    return stub.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
+
+
 def _code(call: object) -> grpc.StatusCode:
     with pytest.raises(grpc.RpcError) as caught:
         call()  # type: ignore[operator]
@@ -38,8 +43,7 @@ def test_writes_and_party_data_are_closed_without_their_tokens(tmp_path: Path) -
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            declaration = convert.declaration_to_pb(factory.declaration())
-            decided = stub.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
+            decided = _decided(stub)
             get = pb.GetDecisionRequest(decision_id=decided.assessment.decision_id)
             assert _code(lambda: stub.GetDecision(get, timeout=10)) is (
                 grpc.StatusCode.PERMISSION_DENIED
@@ -64,8 +68,7 @@ def test_each_group_has_its_own_token_and_methods_can_move(tmp_path: Path) -> No
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            declaration = convert.declaration_to_pb(factory.declaration())
-            decided = stub.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
+            decided = _decided(stub)
             get = pb.GetDecisionRequest(decision_id=decided.assessment.decision_id)
             denied = grpc.StatusCode.PERMISSION_DENIED
             assert _code(lambda: stub.GetDecision(get, metadata=_bearer("writes"))) is denied
@@ -75,7 +78,7 @@ def test_each_group_has_its_own_token_and_methods_can_move(tmp_path: Path) -> No
             assert found.assessment.decision_id == decided.assessment.decision_id
         with grpc.insecure_channel(f"127.0.0.1:{moved.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            decided = stub.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
+            decided = _decided(stub)
             get = pb.GetDecisionRequest(decision_id=decided.assessment.decision_id)
             assert stub.GetDecision(get, metadata=ADMIN_AUTH, timeout=10).assessment.decision_id
     finally:
