@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from plotly.offline import get_plotlyjs
 
 MIN_SUPPORT = 30
 """Cases (controls, inspected hits, infringing declarations) a rate needs to be ranked on."""
@@ -54,17 +55,18 @@ def ranked(
 
 
 def figures_html(figures: Sequence[Any]) -> list[Markup]:
-    """Plotly figures as HTML fragments; plotly.js is inlined once, in the first, so the page
-    opens offline. No mode bar: it covered the legends (zoom by dragging still works)."""
+    """Plotly figures as HTML fragments, in any order on the page: plotly.js itself is
+    inlined once in the page head (see `render`). No mode bar: it covered the legends
+    (zooming by dragging still works)."""
     return [
         Markup(
             figure.to_html(
                 full_html=False,
-                include_plotlyjs=index == 0,
+                include_plotlyjs=False,
                 config={"displayModeBar": False, "responsive": True},
             )
         )
-        for index, figure in enumerate(figures)
+        for figure in figures
     ]
 
 
@@ -84,7 +86,9 @@ def readable(figure: Any, *, height: int | None = None) -> Any:
 
 
 def render(template: str, **context: object) -> str:
-    """One page from its template; values are HTML-escaped unless marked safe."""
+    """One page from its template; values are HTML-escaped unless marked safe. plotly.js is
+    inlined in the head, so the page opens offline, without a CDN."""
+
     environment = Environment(
         loader=PackageLoader("riskd", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -94,5 +98,7 @@ def render(template: str, **context: object) -> str:
     )
     environment.filters["pct"] = pct
     environment.filters["rate_of"] = rate_of
-    environment.globals.update(small=small, min_support=MIN_SUPPORT)
+    environment.globals.update(
+        small=small, min_support=MIN_SUPPORT, plotly_js=Markup(get_plotlyjs())
+    )
     return environment.get_template(template).render(**context)
