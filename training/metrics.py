@@ -42,6 +42,8 @@ class SelectionMetrics:
 
     n: int
     positives: int
+    inspected_at: dict[str, int]
+    caught_at: dict[str, int]
     precision_at: dict[str, float]
     recall_at: dict[str, float]
     value_at: dict[str, float]
@@ -55,6 +57,8 @@ class SelectionMetrics:
         return {
             "n": self.n,
             "positives": self.positives,
+            "inspected_at": self.inspected_at,
+            "caught_at": self.caught_at,
             "precision_at": self.precision_at,
             "recall_at": self.recall_at,
             "value_at": self.value_at,
@@ -117,14 +121,18 @@ def selection_metrics(
     positives = int(labels.sum())
     seized_value = float(values[labels].sum())
     precision, recall, value, share = {}, {}, {}, {}
+    inspected, caught = {}, {}
     for rate in rates:
         key = rate_key(rate)
         if len(labels) == 0:
             precision[key] = recall[key] = value[key] = share[key] = 0.0
+            inspected[key] = caught[key] = 0
             continue
         top = _top(scores, rate)
         selected = np.zeros(len(labels), dtype=bool)
         selected[top] = True
+        inspected[key] = len(top)
+        caught[key] = int((selected & labels).sum())
         precision[key] = float(precision_score(labels, selected, zero_division=0.0))
         recall[key] = float(recall_score(labels, selected, zero_division=0.0))
         value[key] = float(values[selected & labels].sum())
@@ -132,6 +140,8 @@ def selection_metrics(
     return SelectionMetrics(
         n=len(labels),
         positives=positives,
+        inspected_at=inspected,
+        caught_at=caught,
         precision_at=precision,
         recall_at=recall,
         value_at=value,

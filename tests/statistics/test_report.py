@@ -119,7 +119,7 @@ def test_a_rate_on_few_controls_is_marked_and_ranked_after_well_supported_ones(
     assert "100.0% *" in offices[1] and "*" not in offices[0]
     page = out.read_text(encoding="utf-8")
     assert page.index("10.0% (4 of 40)") < page.index("100.0% (2 of 2)")
-    assert "100.0% (2 of 2)<span class=\"few-mark\"" in page.replace("\n", "")
+    assert '100.0% (2 of 2)<span class="few-mark"' in page.replace("\n", "")
     assert "inspection_rate" not in page and ">variable<" not in page  # readable legend names
 
 

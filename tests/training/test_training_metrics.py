@@ -84,6 +84,7 @@ def test_selection_metrics_equal_a_plain_python_count(
         k = max(1, round(len(rows) * rate))
         caught = [rows[i] for i in ranking[:k] if rows[i][0]]
         key = rate_key(rate)
+        assert (m.inspected_at[key], m.caught_at[key]) == (k, len(caught))
         assert m.precision_at[key] == pytest.approx(len(caught) / k)
         assert m.recall_at[key] == pytest.approx(len(caught) / positives if positives else 0.0)
         assert m.value_at[key] == pytest.approx(sum(r[2] for r in caught))
