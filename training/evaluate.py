@@ -21,7 +21,6 @@ from training.fit import labels_of, predict_scores
 from training.metrics import (
     FloatArray,
     SelectionMetrics,
-    precision_curve,
     selection_metrics,
 )
 
@@ -182,11 +181,3 @@ def evaluate(
         contributions=contributions,
         contribution_examples=examples,
     )
-
-
-def curves(evaluation: Evaluation) -> dict[str, tuple[FloatArray, FloatArray, FloatArray]]:
-    """Inspection rate, precision and recall along each scorer's ranking."""
-    scorers = [evaluation.candidate, evaluation.baseline]
-    if evaluation.production is not None:
-        scorers.insert(1, evaluation.production)
-    return {s.name: precision_curve(evaluation.labels, s.scores) for s in scorers}

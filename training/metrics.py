@@ -11,6 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 
 RATES: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1)
 
@@ -29,15 +37,19 @@ def _top(scores: FloatArray, rate: float) -> npt.NDArray[np.intp]:
 
 @dataclass(frozen=True, slots=True)
 class SelectionMetrics:
-    """Precision, recall and value caught per inspection rate, AUC and calibration."""
+    """Precision, recall and value caught per inspection rate, AUC, average precision and
+    calibration."""
 
     n: int
     positives: int
+    inspected_at: dict[str, int]
+    caught_at: dict[str, int]
     precision_at: dict[str, float]
     recall_at: dict[str, float]
     value_at: dict[str, float]
     value_share_at: dict[str, float]
     auc: float | None
+    average_precision: float | None
     brier: float
     calibration: list[dict[str, float]]
 
@@ -45,50 +57,52 @@ class SelectionMetrics:
         return {
             "n": self.n,
             "positives": self.positives,
+            "inspected_at": self.inspected_at,
+            "caught_at": self.caught_at,
             "precision_at": self.precision_at,
             "recall_at": self.recall_at,
             "value_at": self.value_at,
             "value_share_at": self.value_share_at,
             "auc": self.auc,
+            "average_precision": self.average_precision,
             "brier": self.brier,
             "calibration": self.calibration,
         }
 
 
 def auc(labels: npt.NDArray[np.bool_], scores: FloatArray) -> float | None:
-    """Area under the ROC curve (Mann-Whitney, ties counted half); None for one class."""
+    """Area under the ROC curve (ties counted half); None for one class, where it is
+    undefined (scikit-learn would raise)."""
     positives = int(labels.sum())
-    negatives = len(labels) - positives
-    if positives == 0 or negatives == 0:
+    if positives == 0 or positives == len(labels):
         return None
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores), dtype=np.float64)
-    sorted_scores = scores[order]
-    # average ranks over ties
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    average = first + (counts - 1) / 2.0 + 1.0
-    ranks[order] = np.repeat(average, counts)
-    rank_sum = float(ranks[labels].sum())
-    return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
+    return float(roc_auc_score(labels, scores))
+
+
+def average_precision(labels: npt.NDArray[np.bool_], scores: FloatArray) -> float | None:
+    """Precision averaged over the recall steps of the ranking; None without a positive."""
+    if not labels.any():
+        return None
+    return float(average_precision_score(labels, scores))
 
 
 def calibration_bins(
     labels: npt.NDArray[np.bool_], scores: FloatArray, bins: int = 10
 ) -> list[dict[str, float]]:
-    """Mean predicted against observed rate in score deciles (equal-count bins)."""
+    """Mean predicted against observed rate in score deciles, with the size of each bin.
+
+    The bins are scikit-learn's quantile bins: declarations tied on a score stay in one bin,
+    so tied scores give fewer, larger bins. scikit-learn does not return the sizes; they are
+    counted on the same quantile edges so the report can show what each point stands on."""
     if len(scores) == 0:
         return []
-    order = np.argsort(scores, kind="stable")
-    out = []
-    for chunk in np.array_split(order, min(bins, len(scores))):
-        out.append(
-            {
-                "predicted": float(scores[chunk].mean()),
-                "observed": float(labels[chunk].mean()),
-                "n": float(len(chunk)),
-            }
-        )
-    return out
+    observed, predicted = calibration_curve(labels, scores, n_bins=bins, strategy="quantile")
+    edges = np.percentile(scores, np.linspace(0, 100, bins + 1))
+    sizes = np.bincount(np.searchsorted(edges[1:-1], scores), minlength=bins)
+    return [
+        {"predicted": float(p), "observed": float(o), "n": float(n)}
+        for p, o, n in zip(predicted, observed, sizes[sizes > 0], strict=True)
+    ]
 
 
 def selection_metrics(
@@ -97,29 +111,44 @@ def selection_metrics(
     values: FloatArray | None = None,
     rates: tuple[float, ...] = RATES,
 ) -> SelectionMetrics:
-    """All selection metrics of scores against known outcomes."""
+    """All selection metrics of scores against known outcomes.
+
+    Which declarations an inspection rate selects is this module's own rule (the top k by
+    score, ties in data order, see `_top`); precision and recall of that selection, AUC,
+    average precision, Brier score and calibration are scikit-learn's."""
     labels = labels.astype(bool)
     values = np.zeros(len(labels)) if values is None else np.nan_to_num(values)
     positives = int(labels.sum())
     seized_value = float(values[labels].sum())
     precision, recall, value, share = {}, {}, {}, {}
+    inspected, caught = {}, {}
     for rate in rates:
-        top = _top(scores, rate)
-        caught = labels[top]
         key = rate_key(rate)
-        precision[key] = float(caught.mean()) if len(top) else 0.0
-        recall[key] = float(caught.sum() / positives) if positives else 0.0
-        value[key] = float(values[top][caught].sum())
+        if len(labels) == 0:
+            precision[key] = recall[key] = value[key] = share[key] = 0.0
+            inspected[key] = caught[key] = 0
+            continue
+        top = _top(scores, rate)
+        selected = np.zeros(len(labels), dtype=bool)
+        selected[top] = True
+        inspected[key] = len(top)
+        caught[key] = int((selected & labels).sum())
+        precision[key] = float(precision_score(labels, selected, zero_division=0.0))
+        recall[key] = float(recall_score(labels, selected, zero_division=0.0))
+        value[key] = float(values[selected & labels].sum())
         share[key] = value[key] / seized_value if seized_value > 0 else 0.0
     return SelectionMetrics(
         n=len(labels),
         positives=positives,
+        inspected_at=inspected,
+        caught_at=caught,
         precision_at=precision,
         recall_at=recall,
         value_at=value,
         value_share_at=share,
         auc=auc(labels, scores),
-        brier=float(np.mean((scores - labels) ** 2)) if len(labels) else 0.0,
+        average_precision=average_precision(labels, scores),
+        brier=float(brier_score_loss(labels, scores)) if len(labels) else 0.0,
         calibration=calibration_bins(labels, scores),
     )
 

@@ -4,6 +4,21 @@ Every server process polls the fingerprints (modification times and sizes) of th
 file, the rule directory and the model registry, so that a change reaches all processes and
 all replicas on a shared volume without an admin call. A reload that fails is logged with its
 problems and the snapshot in service stays.
+
+Why polling and not file-system events (watchfiles, Rust `notify` over inotify), evaluated
+against the behaviour the reload tests pin:
+- a rule directory deleted and created again (how deployment tools often replace one) is no
+  longer seen: after the delete event the watch is gone and nothing later is reported, while
+  the watcher thread lives on, deaf; a directory swapped in by rename is likewise missed;
+- a path absent at start-up (a model registry not yet populated) cannot be watched at all
+  (`FileNotFoundError`), where polling picks it up when it appears;
+- inotify does not report changes another host makes on a shared volume (NFS, SMB), which is
+  how replicas share one register, rule set and registry; watchfiles' own remedy there is
+  polling;
+- a reload that failed for a passing reason is tried again at the next poll; events would
+  need a timer beside them to do the same.
+An atomic pointer swap (write, then rename over PRODUCTION) is seen either way. Statting a few
+files every `reload_poll_seconds` (2 s by default) costs little, so polling stays.
 """
 
 from __future__ import annotations

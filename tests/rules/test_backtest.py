@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,9 +12,18 @@ import pytest
 from click.testing import CliRunner
 
 from riskd.cli.main import cli
-from riskd.rules.backtest import add_matches, read_history, run_backtest
+from riskd.rules.backtest import (
+    BacktestResult,
+    OfficeLoad,
+    RuleStats,
+    add_matches,
+    read_history,
+    run_backtest,
+)
 from riskd.rules.loader import compile_directory
+from riskd.rules.report import html_report, print_report
 from tests.rules.factory import TODAY, write_dir
+from tests.screenshot import assert_shows_charts, screenshot
 
 POLICY = """
 policy:
@@ -204,3 +215,74 @@ def test_matches_can_be_computed_from_a_register(tmp_path: Path) -> None:
     assert best["match_recordation_id"].to_list() == ["TM-9"]
     assert best["match_raises_risk"].to_list() == [True]
     assert matched.height == frame.height
+
+
+def _stats(rule_id: str, hits: int, inspected: int, seized: int) -> RuleStats:
+    return RuleStats(
+        rule_id=rule_id,
+        title=rule_id.lower(),
+        shadow=False,
+        hits=hits,
+        hit_rate=hits / 1000,
+        inspected_hits=inspected,
+        seizures=seized,
+        precision=seized / inspected if inspected else None,
+        recall=seized / 60,
+        unique_hits=hits,
+        max_overlap_rule="",
+        max_overlap=0.0,
+    )
+
+
+def _uneven_result() -> BacktestResult:
+    """Four rules: two measured on many inspections, one lucky on two, one never inspected."""
+    rules = (
+        _stats("WIDE", 200, 50, 20),  # 40 %
+        _stats("LUCKY", 3, 2, 2),  # 100 % on two inspections
+        _stats("UNSEEN", 5, 0, 0),
+        _stats("SHARP", 90, 40, 24),  # 60 %
+    )
+    return BacktestResult(
+        version="rules-test",
+        declarations=1000,
+        inspected=120,
+        seizures=60,
+        random_inspected=10,
+        rules=rules,
+        offices=(OfficeLoad("A", 1000, 250, 60, 0.06, 0.05),),
+        overlap=tuple(tuple(1.0 if i == j else 0.0 for j in range(4)) for i in range(4)),
+        office_hits=((200,), (3,), (5,), (90,)),
+    )
+
+
+def test_rules_on_few_inspections_are_marked_and_listed_after_well_measured_ones(
+    tmp_path: Path,
+) -> None:
+    result = _uneven_result()
+    out = io.StringIO()
+    print_report(result, out)
+    order = [
+        name
+        for line in out.getvalue().splitlines()
+        for name in ("SHARP", "WIDE", "LUCKY", "UNSEEN")
+        if f" {name} " in line
+    ]
+    assert order == ["SHARP", "WIDE", "LUCKY", "UNSEEN"]
+    assert "100.0% *" in out.getvalue() and "60.0% *" not in out.getvalue()
+    page = html_report(result)
+    positions = [page.index(f'title="{name.lower()}"') for name in ("sharp", "wide", "lucky")]
+    assert positions == sorted(positions)
+    flat = page.replace("\n", "")
+    assert '100.0% (2 of 2)<span class="few-mark"' in flat
+    assert '60.0% (24 of 40)<span class="few-mark"' not in flat
+    assert "40.0% (20 of 50)" in flat and "33.3% (20 of 60)" in flat  # recall with its counts
+    (tmp_path / "backtest.html").write_text(page, encoding="utf-8")
+    assert_shows_charts(screenshot(tmp_path / "backtest.html", tmp_path / "backtest.png"))
+
+
+def test_the_html_report_escapes_what_officers_wrote() -> None:
+    result = _uneven_result()
+    tricky = dataclasses.replace(result.rules[0], title='<script>alert("x")</script>')
+    page = html_report(dataclasses.replace(result, rules=(tricky, *result.rules[1:])))
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(" in page

@@ -4,6 +4,7 @@ snapshot in service stays."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from riskd.domain import ReloadRefused
 from riskd.register.store import current_version
 from riskd.server.watch import fingerprint
 from tests.server.conftest import start_server
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HEADER = (
     "recordation_id,right_type,mark,aliases,holder,holder_contact,nice_classes,hs_prefixes,"
@@ -120,5 +123,31 @@ def test_the_watcher_survives_a_failing_reload_and_tries_again(tmp_path: Path) -
         assert riskd_server.watcher.poll_once() == ["register"]  # tried again, loaded
         marks = [r.mark for r in riskd_server.runtime.holder.current().register.recordations]
         assert marks == ["VORTELLI"]
+    finally:
+        riskd_server.close()
+
+
+def test_a_rule_directory_deleted_and_created_again_is_picked_up(tmp_path: Path) -> None:
+    """Deployment tools replace a directory by deleting and recreating it: while it is gone
+    the rule set in service stays, and the new one is loaded once it is back."""
+    rules = tmp_path / "rules"
+    ignore = shutil.ignore_patterns("*.py", "__pycache__")
+    shutil.copytree(ROOT / "rules", rules, ignore=ignore)
+    riskd_server = start_server(tmp_path, rules_dir=rules, reload_poll_seconds=0)
+    try:
+        holder = riskd_server.runtime.holder
+        serving = holder.current().rules.version
+        shutil.rmtree(rules)
+        assert riskd_server.watcher.poll_once() == []  # gone: nothing to load, nothing lost
+        assert riskd_server.watcher.poll_once() == []
+        assert holder.current().rules.version == serving
+        shutil.copytree(ROOT / "rules", rules, ignore=ignore)
+        media = rules / "media.yaml"
+        media.write_text(
+            media.read_text(encoding="utf-8").replace("title:", "title: (v2)", 1),
+            encoding="utf-8",
+        )
+        assert riskd_server.watcher.poll_once() == ["rules"]
+        assert holder.current().rules.version != serving
     finally:
         riskd_server.close()

@@ -15,6 +15,7 @@ from riskd.pipeline import assess, build_snapshot
 from riskd.statistics import early_warnings, load_decisions, sector_of, summary_by
 from riskd.store import SqliteStore
 from tests import factory
+from tests.screenshot import assert_shows_charts, screenshot
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -92,3 +93,38 @@ def test_report_command_json_and_html(store_path: Path, tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert page.count("plotly") > 5 and "Early warning" in page and "POST1" in page
     assert '<script src="http' not in page  # plotly.js is inlined, nothing from the network
+
+
+@pytest.fixture
+def uneven_store_path(tmp_path: Path) -> Path:
+    """One office on 40 controls (4 seized), one on 2 controls (both seized)."""
+    path = tmp_path / "uneven.db"
+    store = SqliteStore(path)
+    _fill(store, "SEA1", 0, controls=40, seizures=4)
+    _fill(store, "POST1", 0, controls=2, seizures=2)
+    store.close()
+    return path
+
+
+def test_a_rate_on_few_controls_is_marked_and_ranked_after_well_supported_ones(
+    uneven_store_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli, ["report", "--store", str(uneven_store_path), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    offices = [line for line in result.stdout.splitlines() if "SEA1" in line or "POST1" in line]
+    assert "SEA1" in offices[0] and "POST1" in offices[1]  # 100 % on 2 controls comes second
+    assert "100.0% *" in offices[1] and "*" not in offices[0]
+    page = out.read_text(encoding="utf-8")
+    assert page.index("10.0% (4 of 40)") < page.index("100.0% (2 of 2)")
+    assert '100.0% (2 of 2)<span class="few-mark"' in page.replace("\n", "")
+    assert "inspection_rate" not in page and ">variable<" not in page  # readable legend names
+
+
+def test_the_html_report_shows_its_charts(store_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "--store", str(store_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_shows_charts(screenshot(out, tmp_path / "report.png"))
