@@ -229,6 +229,9 @@ def _serve_processes(settings: Settings) -> None:
     to every worker, which drain, and then this process exits."""
     if settings.listen.rsplit(":", 1)[-1] == "0":
         raise ValueError("several processes need a fixed port, not port 0")
+    # upgrade the store's schema once, before the workers open it, and refuse a store of a
+    # newer release here rather than in every worker
+    open_store(settings.store, synchronous=settings.store_synchronous).close()
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
 

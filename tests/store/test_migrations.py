@@ -205,3 +205,14 @@ def test_reading_commands_refuse_a_place_without_a_store(place: Place) -> None:
         assert not Path(place.url).exists()  # nothing was created
     else:
         assert place.query("SELECT to_regclass('decisions')") == [(None,)]
+
+
+def test_the_daemon_refuses_a_store_of_a_newer_version(place: Place) -> None:
+    open_store(place.url).close()
+    place.raw(
+        "INSERT INTO store_schema (version, summary, applied_at, release)"
+        " VALUES (2, 'from the future', '2030-01-01T00:00:00+00:00', '9.0.0')"
+    )
+    result = CliRunner().invoke(cli, ["serve", "--store", place.url, "--listen", "127.0.0.1:0"])
+    assert result.exit_code == 1
+    assert "schema version 2, newer" in result.output and "Traceback" not in result.output
