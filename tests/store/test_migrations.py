@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 from riskd.cli.main import cli
 from riskd.domain import OutcomeResult
 from riskd.pipeline import assess, build_snapshot
-from riskd.store import SCHEMA_VERSION, StoreSchemaError, open_store
+from riskd.store import SCHEMA_VERSION, DecisionStore, StoreSchemaError, open_store
 from riskd.store import postgres as postgres_engine
 from riskd.store import sqlite as sqlite_engine
 from riskd.store.schema import Migration
@@ -47,11 +48,11 @@ class Place:
                     conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
             conn.close()
             return
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(script.encode())
+        with psycopg.connect(self.url, autocommit=True) as pg:
+            pg.execute(script.encode())
             for table, values in (rows or {}).items():
                 marks = ",".join(["%s"] * len(values[0]))
-                with conn.cursor() as cursor:
+                with pg.cursor() as cursor:
                     cursor.executemany(f"INSERT INTO {table} VALUES ({marks})".encode(), values)
 
     def query(self, sql: str) -> list[tuple[object, ...]]:
@@ -70,7 +71,7 @@ class Place:
             tables = [
                 str(t) for (t,) in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
             ]
-            columns = {
+            columns: set[tuple[str, ...]] = {
                 (table, str(c[1]), str(c[2]), str(c[3]), str(c[5]))
                 for table in tables
                 for c in self.query(f"PRAGMA table_info({table})")
@@ -216,3 +217,24 @@ def test_the_daemon_refuses_a_store_of_a_newer_version(place: Place) -> None:
     result = CliRunner().invoke(cli, ["serve", "--store", place.url, "--listen", "127.0.0.1:0"])
     assert result.exit_code == 1
     assert "schema version 2, newer" in result.output and "Traceback" not in result.output
+
+
+def test_replicas_opening_an_old_store_together_upgrade_it_once(old_store: Place) -> None:
+    opened: list[DecisionStore] = []
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            opened.append(open_store(old_store.url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(opened) == 3
+    for store in opened:
+        store.close()
+    assert [v for (v,) in old_store.query("SELECT version FROM store_schema")] == [1]
