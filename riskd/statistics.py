@@ -99,7 +99,7 @@ def summary_by(decisions: pl.DataFrame, key: str) -> pl.DataFrame:
         .with_columns(
             (pl.col("seizures") / pl.col("controls").clip(lower_bound=1)).alias("hit_rate")
         )
-        .sort("declarations", descending=True)
+        .sort(["declarations", key], descending=[True, False])  # ties in a stable order
     )
 
 
