@@ -169,4 +169,4 @@ def early_warnings(
                         controls=int(row["controls"]),
                     )
                 )
-    return sorted(warnings, key=lambda w: w.z_score, reverse=True)
+    return sorted(warnings, key=lambda w: (-w.z_score, w.dimension, w.group))
