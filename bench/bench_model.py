@@ -26,7 +26,7 @@ import numpy as np
 from fixtures.generate import history_frame
 from riskd.features import FEATURE_NAMES, declaration_features
 from riskd.model import load_model_dir
-from riskd.store.profiles import SqliteProfiles
+from riskd.store.sqlite import SqliteProfiles
 from training.dataset import build_table
 from training.fit import FitConfig, fit
 from training.history import declarations_from_history

@@ -24,7 +24,8 @@ from riskd.register import RegisterFileError, load_register
 from riskd.register.model import EMPTY_REGISTER, Register
 from riskd.register.store import CURRENT, RegisterStoreError, current_register, import_register
 from riskd.rules import NO_RULES
-from riskd.rules.loader import LoadedRules, load_rule_directory
+from riskd.rules.accept import load_rule_directory
+from riskd.rules.loader import LoadedRules
 from riskd.settings import Settings
 
 log = structlog.get_logger("riskd.loading")

@@ -117,7 +117,7 @@ def assess(
     """Screen one declaration against one snapshot. Pure apart from the id and the clock.
 
     `history` gives the entity profiles (party, route and commodity history) as known now;
-    the server passes the store's (`riskd.store.profiles.SqliteProfiles`). `office_load` is
+    the server passes the store's (a `riskd.store.profiles.ProfileStore`). `office_load` is
     the office's current share of physical inspections (`riskd.capacity.InspectionLoad`).
     `stage_seconds`, if given, is told the time each stage took (for the metrics)."""
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """Statistics of decisions and outcomes, and early warning, per office, channel, right and sector.
 
-Reads the store's decision and outcome tables into one polars frame (one row per decision),
+Reads the store's decisions and outcomes into one polars frame (one row per decision),
 then aggregates. Early warning compares each group's seizure rate in the latest period with its
 own earlier periods and flags groups that rose well beyond their usual variation.
 """
@@ -8,15 +8,13 @@ own earlier periods and flags groups that rose well beyond their usual variation
 from __future__ import annotations
 
 import math
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
-from riskd.domain import Assessment, Declaration
-from riskd.store.codec import decode
+from riskd.domain import OutcomeResult
+from riskd.store.base import DecisionStore
 
 # HS chapters of the priority sectors of IP enforcement.
 SECTORS: dict[str, tuple[str, ...]] = {
@@ -38,27 +36,19 @@ def sector_of(hs_code: str) -> str:
     return "OTHER"
 
 
-def load_decisions(store_path: Path) -> pl.DataFrame:
-    """One row per stored decision, with its outcome (if any) and the fields reports group by."""
-    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
-    try:
-        decisions = conn.execute(
-            "SELECT decision_id, declaration_json, assessment_json FROM decisions"
-        ).fetchall()
-        outcomes = conn.execute("SELECT decision_id, result, seized_value FROM outcomes").fetchall()
-    finally:
-        conn.close()
-    results = {decision_id: (result, value) for decision_id, result, value in outcomes}
+def load_decisions(store: DecisionStore) -> pl.DataFrame:
+    """One row per stored decision, with its latest outcome (if any) and the fields reports
+    group by; read through the store interface, so either engine gives the same frame."""
     rows = []
-    for decision_id, declaration_json, assessment_json in decisions:
-        declaration = decode(declaration_json, Declaration)
-        assessment = decode(assessment_json, Assessment)
-        result, seized_value = results.get(decision_id, (None, None))
+    for decision in store.decisions():
+        declaration, assessment = decision.declaration, decision.assessment
+        latest = decision.outcomes[-1] if decision.outcomes else None
+        seized = latest.seized_value if latest else None
         rights = sorted({m.recordation_id for m in assessment.matches() if m.raises_risk})
         first_hs = declaration.items[0].hs_code if declaration.items else ""
         rows.append(
             {
-                "decision_id": decision_id,
+                "decision_id": assessment.decision_id,
                 "decided_at": assessment.decided_at,
                 "declared_at": declaration.declared_at,
                 "customs_office": declaration.customs_office,
@@ -69,9 +59,9 @@ def load_decisions(store_path: Path) -> pl.DataFrame:
                 "lane": assessment.lane.value,
                 "risk_score": assessment.risk_score,
                 "random_selection": assessment.random_selection,
-                "controlled": result is not None,
-                "seized": result == "SEIZED",
-                "seized_value": seized_value or 0.0,
+                "controlled": latest is not None,
+                "seized": latest is not None and latest.result is OutcomeResult.SEIZED,
+                "seized_value": seized.amount if seized else 0.0,
             }
         )
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -109,7 +99,7 @@ def summary_by(decisions: pl.DataFrame, key: str) -> pl.DataFrame:
         .with_columns(
             (pl.col("seizures") / pl.col("controls").clip(lower_bound=1)).alias("hit_rate")
         )
-        .sort("declarations", descending=True)
+        .sort(["declarations", key], descending=[True, False])  # ties in a stable order
     )
 
 
@@ -179,4 +169,4 @@ def early_warnings(
                         controls=int(row["controls"]),
                     )
                 )
-    return sorted(warnings, key=lambda w: w.z_score, reverse=True)
+    return sorted(warnings, key=lambda w: (-w.z_score, w.dimension, w.group))

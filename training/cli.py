@@ -1,7 +1,7 @@
 """`riskd-train`: build training tables, fit, evaluate and promote models.
 
 Every command reads the same sources (`--data` with optional `--mapping` and `--history`):
-a training table written by `dataset`, the store (a .db file), a history table (Parquet or
+a training table written by `dataset`, a SQLite store (a .db file), a history table (Parquet or
 CSV with the history columns) or an external CSV/Parquet with a mapping file.
 """
 
@@ -19,14 +19,17 @@ import click
 import polars as pl
 
 from riskd import __version__
-from riskd.domain import ReloadRefused
+from riskd.domain import ReloadRefused, StoreUnavailable
 from riskd.model import load_model_dir
 from riskd.model.registry import model_dir, production_version
 from riskd.register.load import RegisterFileError, load_register
+from riskd.store import StoreSchemaError, open_profiles
+from riskd.store.export import EmptyStore
+from riskd.store.factory import store_label
 from training.dataset import TrainingTable, build_store_table, load_table
 from training.fit import FitConfig, fit
 from training.mapping import MappingError
-from training.seed import open_profiles, seed_profiles
+from training.seed import seed_profiles
 
 DEFAULT_REGISTRY = Path("var/models")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,7 +76,7 @@ def _load(
         register = load_register(register_file, progress=True) if register_file else None
         _say(f"computing point-in-time features of {data.name} …")
         table = load_table(data, mapping, history, register)
-    except (MappingError, RegisterFileError, ValueError) as exc:
+    except (MappingError, RegisterFileError, StoreSchemaError, StoreUnavailable, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     labelled = table.labelled().height
     _say(
@@ -93,8 +96,9 @@ def cli() -> None:
 @cli.command()
 @click.option(
     "--store",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The riskd store (SQLite): decisions and their outcomes.",
+    metavar="PATH|URL",
+    help="The riskd store, as the daemon's `store` setting names it: a SQLite path, "
+    "sqlite:///PATH or postgresql://USER@HOST/DB; its decisions and their outcomes.",
 )
 @click.option(
     "--data",
@@ -125,7 +129,7 @@ def cli() -> None:
     help="Where to write the training table (Parquet, with a .features.json).",
 )
 def dataset(
-    store: Path | None,
+    store: str | None,
     data: Path | None,
     mapping: Path | None,
     history: tuple[Path, ...],
@@ -136,8 +140,11 @@ def dataset(
     if (store is None) == (data is None):
         raise click.UsageError("give exactly one of --store and --data")
     if store is not None:
-        _say(f"reading decisions and outcomes from {store.name} …")
-        table = build_store_table(store)
+        _say(f"reading decisions and outcomes from {store_label(store)} …")
+        try:
+            table = build_store_table(store)
+        except (StoreSchemaError, StoreUnavailable, EmptyStore) as exc:
+            raise click.ClickException(str(exc)) from exc
     else:
         assert data is not None
         table = _load(data, mapping, history, register_file)

@@ -13,22 +13,20 @@ used for fitting.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import polars as pl
 
-from riskd.domain import Assessment, Declaration, OutcomeResult
 from riskd.features import CATEGORICAL, FEATURE_NAMES, ProfileSpec, history_features
-from riskd.features.declaration import history_rows
 from riskd.features.profiles import profile_feature_names
-from riskd.policy import DEFAULT_RATES_TO_USD
 from riskd.register.model import Register
+from riskd.store import DecisionStore, open_store
+from riskd.store.export import history_table
+from riskd.store.factory import store_label
 from training.history import with_match_features
 from training.mapping import ColumnMapping, load_mapping
 
@@ -183,52 +181,21 @@ def build_history_table(
     return TrainingTable(frame, table.features, table.categorical, table.source)
 
 
-_STORE_QUERY = """
-SELECT d.decision_id, d.declaration_json, d.assessment_json, d.random_selection,
-       o.result, o.recorded_at
-FROM decisions AS d
-LEFT JOIN outcomes AS o
-  ON o.outcome_id = (
-    SELECT o2.outcome_id FROM outcomes AS o2
-    WHERE o2.decision_id = d.decision_id
-    ORDER BY o2.recorded_at DESC, o2.outcome_id DESC LIMIT 1
-  )
-ORDER BY d.decided_at, d.decision_id
-"""
+def history_from_store(store: DecisionStore) -> pl.DataFrame:
+    """The store's decisions as a history table (`riskd.store.export`): the latest outcome
+    of each is its label; values in US dollars at the built-in policy rates."""
+    return history_table(store.decisions())
 
 
-def history_from_store(database: Path) -> pl.DataFrame:
-    """The store's decisions as a history table; the latest outcome of each is its label.
-
-    A declaration counts as inspected when an outcome was recorded for it, infringing when
-    that outcome is a seizure; the outcome is known from its `recorded_at`. Values are
-    converted to US dollars at the built-in policy rates.
-    """
-    rows: list[dict[str, object]] = []
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-        for _, decl_json, assess_json, random_sel, result, recorded_at in conn.execute(
-            _STORE_QUERY
-        ):
-            declaration = msgspec.json.decode(decl_json, type=Declaration)
-            assessment = msgspec.json.decode(assess_json, type=Assessment)
-            known = result is not None
-            for row in history_rows(
-                declaration, assessment.items, assessment.rule_hits, DEFAULT_RATES_TO_USD
-            ):
-                row["inspected"] = known
-                row["random_selection"] = bool(random_sel)
-                row["infringing"] = (result == OutcomeResult.SEIZED.value) if known else None
-                row["known_at"] = datetime.fromisoformat(recorded_at) if known else None
-                rows.append(row)
-    if not rows:
-        raise ValueError(f"the store {database.name} holds no decisions")
-    return pl.DataFrame(rows, infer_schema_length=None)
-
-
-def build_store_table(database: Path) -> TrainingTable:
-    return build_table(
-        history_from_store(database), source={"kind": "store", "data": database.name}
-    )
+def build_store_table(url: str) -> TrainingTable:
+    """The training table of a store named as the `store` setting names it (a SQLite path
+    or a postgresql:// URL)."""
+    store = open_store(url, create=False)
+    try:
+        history = history_from_store(store)
+    finally:
+        store.close()
+    return build_table(history, source={"kind": "store", "data": store_label(url)})
 
 
 def load_table(
@@ -248,7 +215,7 @@ def load_table(
     if is_training_table(data):
         return TrainingTable.load(data)
     if data.suffix in _STORES:
-        return build_store_table(data)
+        return build_store_table(str(data))
     return build_history_table(data, history, register)
 
 

@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import sys
 from itertools import islice
-from pathlib import Path
 
 import polars as pl
 from tqdm import tqdm
 
 from riskd.domain import OutcomeResult
-from riskd.store.postgres import PostgresProfiles
-from riskd.store.profiles import ProfileStore, SqliteProfiles
+from riskd.store.profiles import ProfileStore
 from training.history import declarations_from_history
 
 BATCH = 1000
-
-
-def open_profiles(store: str) -> ProfileStore:
-    """The profiles of a store named as riskd's `store` setting names it."""
-    if store.startswith(("postgresql://", "postgres://")):
-        return PostgresProfiles(store)
-    return SqliteProfiles(Path(store.removeprefix("sqlite:///")))
 
 
 def seed_profiles(history: pl.DataFrame, profiles: ProfileStore, *, progress: bool = False) -> int:

@@ -12,8 +12,10 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from riskd.cli.store_option import reading, store_option
 from riskd.reporting import MIN_SUPPORT, figures_html, pct, ranked, readable, render, small
 from riskd.statistics import Warning, early_warnings, load_decisions, summary_by
+from riskd.store.factory import store_label
 
 DIMENSIONS = {
     "customs_office": "office",
@@ -172,23 +174,18 @@ def _html(decisions: pl.DataFrame, warnings: list[Warning]) -> str:
 
 
 @click.command()
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=Path("var/riskd.db"),
-    show_default=True,
-    help="SQLite decision store.",
-)
+@store_option
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @click.option("--z", "z_threshold", default=3.0, show_default=True, help="Early-warning z-score.")
-def report(store_path: Path, out: Path | None, as_json: bool, z_threshold: float) -> None:
+def report(store_url: str, out: Path | None, as_json: bool, z_threshold: float) -> None:
     """Statistics of decisions and outcomes per office, channel, sector and recorded right,
-    with early warnings where a seizure rate rose beyond its usual variation."""
-    decisions = load_decisions(store_path)
+    with early warnings where a seizure rate rose beyond its usual variation. Reads either
+    engine's store (SQLite or PostgreSQL)."""
+    with reading(store_url) as store:
+        decisions = load_decisions(store)
     warnings = early_warnings(decisions, z_threshold=z_threshold)
     if as_json:
         payload = {
@@ -199,7 +196,7 @@ def report(store_path: Path, out: Path | None, as_json: bool, z_threshold: float
         click.echo(json.dumps(payload, indent=2, default=str))
     else:
         console = Console()
-        console.print(f"{len(decisions):,} decisions in {store_path}")
+        console.print(f"{len(decisions):,} decisions in {store_label(store_url)}")
         for key, label in DIMENSIONS.items():
             console.print(_table(summary_by(decisions, key), key, label))
         for warning in warnings:

@@ -15,7 +15,9 @@ from riskd.settings import load_settings
     "--config", type=click.Path(path_type=Path, dir_okay=False), help="TOML settings file."
 )
 @click.option("--listen", help="host:port to serve on (default 127.0.0.1:50051).")
-@click.option("--store", help="Decision store: sqlite:///PATH or a path.")
+@click.option(
+    "--store", help="Decision store: a path, sqlite:///PATH or postgresql://USER@HOST/DB."
+)
 @click.option("--register", "register_file", type=click.Path(path_type=Path), help="Register file.")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), help="Rule set directory.")
 @click.option("--models", "model_registry", type=click.Path(path_type=Path), help="Model registry.")
@@ -30,9 +32,13 @@ def serve(config: Path | None, **flags: object) -> None:
     the grace period to finish.
     """
     from riskd.server.app import serve as run
+    from riskd.store import StoreSchemaError
 
     try:
         settings = load_settings(config, **flags)
     except (ValidationError, FileNotFoundError, ValueError) as exc:
         raise click.ClickException(f"bad settings: {exc}") from exc
-    run(settings)
+    try:
+        run(settings)
+    except StoreSchemaError as exc:  # a store of a newer release: never written by this one
+        raise click.ClickException(str(exc)) from exc

@@ -6,8 +6,9 @@ For the daemon: `load_rule_directory(path, today=...)` returns a `LoadedRules` (
 (`riskd.server.watch`) reloads the directory when its files change.
 """
 
+from riskd.rules.accept import load_rule_directory
 from riskd.rules.errors import Problem, RuleSetRefused
-from riskd.rules.loader import LoadedRules, compile_directory, load_rule_directory
+from riskd.rules.loader import LoadedRules, compile_directory
 from riskd.rules.ruleset import NO_RULES, RuleSet
 
 __all__ = [

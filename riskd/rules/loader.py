@@ -1,10 +1,10 @@
-"""Compiling a whole rule directory, and loading it for serving only if it passes.
+"""Compiling a whole rule directory.
 
 A rule directory holds YAML files told apart by their top-level key — `rules:` (rule files),
 `lists:` (watchlists and tip-offs), `policy:` (the one policy file) — and `currencies.csv`.
-`compile_directory` runs every compiler step and collects all problems; `load_rule_directory`
-also runs the rules' own tests and refuses the set (raising `RuleSetRefused`) on any error or
-failing test, so the daemon keeps serving the previous one.
+`compile_directory` runs every compiler step and collects all problems; the rule test runner
+(`riskd.rules.testing`) builds on it, and `riskd.rules.accept` loads a directory for serving
+only when both pass.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from riskd.rules.check import check_condition, check_lists, check_rules
 from riskd.rules.errors import (
     Pos,
     Problem,
-    RuleSetRefused,
     error,
     errors_of,
     sorted_problems,
     warning,
-    warnings_of,
 )
 from riskd.rules.evaluator import CompiledRules, compile_rules
 from riskd.rules.lists import WatchList, parse_lists
@@ -227,25 +225,3 @@ def _policy(
         )
     root, content = policies[0]
     return parse_policy(root, content, rates) or Policy()
-
-
-def load_rule_directory(path: Path, *, today: date) -> LoadedRules:
-    """Check, compile and test the directory; raise `RuleSetRefused` unless all is well."""
-    from riskd.rules.testing import run_tests  # testing builds on this module
-
-    directory = compile_directory(path, today=today)
-    if not directory.ok or directory.compiled is None:
-        raise RuleSetRefused(directory.problems)
-    report = run_tests(directory, today=today)
-    failures = [
-        error("E-TEST", r.pos, f"rule {r.rule_id} test {r.test_name!r} failed: {r.failure}")
-        for r in report.failed
-    ]
-    if failures or report.problems:
-        raise RuleSetRefused([*directory.problems, *report.problems, *failures])
-    return LoadedRules(
-        ruleset=directory.compiled,
-        policy=directory.policy,
-        warnings=[str(p) for p in warnings_of(directory.problems)],
-        directory=directory,
-    )

@@ -33,10 +33,8 @@ from riskd.server.screening import ScreeningServicer
 from riskd.server.store_health import StoreHealth
 from riskd.server.watch import SourceWatcher
 from riskd.settings import Settings
-from riskd.store import SqliteStore, open_store
 from riskd.store.base import DecisionStore
-from riskd.store.postgres import PostgresProfiles, PostgresStore
-from riskd.store.profiles import ProfileStore, SqliteProfiles
+from riskd.store.factory import open_store, profiles_beside
 from riskd.v1 import admin_service_pb2, screening_service_pb2
 
 log = structlog.get_logger("riskd.server")
@@ -96,11 +94,7 @@ def create_server(
     holder = SnapshotHolder(snapshot or initial_snapshot(settings))
     store = store or open_store(settings.store, synchronous=settings.store_synchronous)
     rates = holder.current().policy.rates_to_base
-    profiles: ProfileStore | None = None
-    if settings.profiles and isinstance(store, SqliteStore):
-        profiles = SqliteProfiles(store.path, rates)
-    elif settings.profiles and isinstance(store, PostgresStore):
-        profiles = PostgresProfiles(store.url, rates)
+    profiles = profiles_beside(store, rates) if settings.profiles else None
     health_servicer = health.HealthServicer(
         experimental_non_blocking=True,
         experimental_thread_pool=ThreadPoolExecutor(max_workers=1),
@@ -235,6 +229,9 @@ def _serve_processes(settings: Settings) -> None:
     to every worker, which drain, and then this process exits."""
     if settings.listen.rsplit(":", 1)[-1] == "0":
         raise ValueError("several processes need a fixed port, not port 0")
+    # upgrade the store's schema once, before the workers open it, and refuse a store of a
+    # newer release here rather than in every worker
+    open_store(settings.store, synchronous=settings.store_synchronous).close()
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
 

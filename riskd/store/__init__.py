@@ -1,7 +1,23 @@
-"""Where decisions and outcomes are kept: SQLite by default (one host), PostgreSQL for several."""
+"""Where decisions and outcomes are kept: SQLite by default (one host), PostgreSQL for several.
+
+Open a store with `open_store(setting)` (`riskd.store.factory`); both engines keep the
+`DecisionStore` contract of `riskd.store.base` and the schema versions of `riskd.store.schema`.
+"""
 
 from riskd.store.base import DecisionStore, OutcomeRecorded
 from riskd.store.codec import decode, encode
-from riskd.store.sqlite import SqliteStore, open_store
+from riskd.store.factory import open_profiles, open_store
+from riskd.store.schema import SCHEMA_VERSION, StoreSchemaError
+from riskd.store.sqlite import SqliteStore
 
-__all__ = ["DecisionStore", "OutcomeRecorded", "SqliteStore", "decode", "encode", "open_store"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "DecisionStore",
+    "OutcomeRecorded",
+    "SqliteStore",
+    "StoreSchemaError",
+    "decode",
+    "encode",
+    "open_profiles",
+    "open_store",
+]

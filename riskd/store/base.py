@@ -1,11 +1,15 @@
-"""The store interface the server and the training code depend on."""
+"""The store interface the server, the reports and the training code depend on.
+
+Engine-neutral: each engine (`riskd.store.sqlite`, `riskd.store.postgres`) builds on this
+module and on `riskd.store.profiles`, never on the other engine; `riskd.store.factory`
+chooses one from the `store` setting.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Protocol
 
 from riskd.domain import (
@@ -14,40 +18,46 @@ from riskd.domain import (
     Declaration,
     Outcome,
     StoredDecision,
-    StoreUnavailable,
 )
-from riskd.store.codec import decode
+from riskd.store.codec import decode, stored_decision
 
-# SQLite's result codes of a store that cannot be used now, as opposed to a bad statement
-# (a bug): the disk is full, the file read-only, unreadable, locked or gone.
-_SQLITE_FAULTS = (
-    "SQLITE_FULL",
-    "SQLITE_IOERR",
-    "SQLITE_READONLY",
-    "SQLITE_CANTOPEN",
-    "SQLITE_BUSY",
-    "SQLITE_LOCKED",
-    "SQLITE_CORRUPT",
-    "SQLITE_NOTADB",
-    "SQLITE_PERM",
-    "SQLITE_PROTOCOL",
-)
+# A row of the decisions-with-outcomes join both engines read: decision id, declaration JSON,
+# assessment JSON, and one outcome's JSON (None for a decision without outcomes).
+DecisionRow = tuple[str, str, str, str | None]
 
 
-@contextmanager
-def sqlite_faults(where: object) -> Iterator[None]:
-    """Report a store fault of SQLite as StoreUnavailable (UNAVAILABLE to a caller, who may
-    retry), never as an internal error."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        worded = isinstance(exc, sqlite3.OperationalError) and (
-            "disk" in str(exc) or "readonly" in str(exc)
-        )
-        if name.startswith(_SQLITE_FAULTS) or worded:
-            raise StoreUnavailable(f"store {where}: {exc}") from exc
-        raise
+def redacted_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
+
+
+def in_utc(moment: datetime | None, name: str) -> datetime | None:
+    """A window bound in UTC, the zone every decision is stored in; a bound without a zone
+    is refused rather than guessed."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} needs a time zone (e.g. 2025-03-01T00:00:00+00:00)")
+    return moment.astimezone(UTC)
+
+
+def grouped_decisions(rows: Iterable[DecisionRow]) -> Iterator[StoredDecision]:
+    """Decisions from join rows ordered by decision, then by outcome."""
+    current: tuple[str, str, str] | None = None
+    outcomes: list[str] = []
+    for decision_id, declaration_json, assessment_json, outcome_json in rows:
+        if current is None or current[0] != decision_id:
+            if current is not None:
+                yield stored_decision(current[1], current[2], outcomes)
+            current, outcomes = (decision_id, declaration_json, assessment_json), []
+        if outcome_json is not None:
+            outcomes.append(outcome_json)
+    if current is not None:
+        yield stored_decision(current[1], current[2], outcomes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +102,13 @@ class DecisionStore(Protocol):
 
     def counts(self) -> tuple[int, int]:
         """Numbers of stored decisions and outcomes."""
+
+    def decisions(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[StoredDecision]:
+        """Every decision with since <= decided_at < until (either bound may be open), in the
+        order they were decided (ties by decision id), each with its outcomes in the order
+        they were recorded: the last is the latest word on the declaration. Streams: a
+        store larger than memory can be read."""
 
     def close(self) -> None: ...

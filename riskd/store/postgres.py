@@ -1,4 +1,5 @@
-"""The store for several replicas: PostgreSQL, same tables and semantics as the SQLite store.
+"""The store for several replicas: PostgreSQL, the same tables and semantics as the SQLite
+store in PostgreSQL's own types, under the same schema versions (`riskd.store.schema`).
 
 Each thread keeps its own connection; every write is one transaction that is committed before
 the server answers. Outcome idempotency rests on the primary key (INSERT ... ON CONFLICT DO
@@ -10,9 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 
 import psycopg
 
+from riskd import __version__
 from riskd.domain import (
     Assessment,
     Declaration,
@@ -23,27 +26,179 @@ from riskd.domain import (
     StoreUnavailable,
 )
 from riskd.features import ProfileCounts, profile_increments
-from riskd.store.base import OutcomeRecorded, repeated_outcome
-from riskd.store.codec import stored_decision
+from riskd.store.base import (
+    DecisionRow,
+    OutcomeRecorded,
+    grouped_decisions,
+    in_utc,
+    redacted_url,
+    repeated_outcome,
+)
+from riskd.store.codec import encode, stored_decision
 from riskd.store.profiles import Increment, count_rows, outcome_change
-from riskd.store.sqlite import SCHEMA as SQLITE_SCHEMA
-from riskd.store.sqlite import decision_row, outcome_row
+from riskd.store.schema import Migration, statements, upgrade
 
-# The SQLite store's tables, with PostgreSQL's float type, and a sequence that orders the
-# outcomes of one decision recorded at the same time (SQLite uses its rowid).
+_VERSIONS = """
+CREATE TABLE store_schema (
+    version    INTEGER PRIMARY KEY,
+    summary    TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    release    TEXT NOT NULL
+)
+"""
+
+# IF NOT EXISTS: release 0.1.0 created these only when profiles were on.
+_PROFILES = """
+CREATE TABLE IF NOT EXISTS entity_profiles (
+    profile            TEXT NOT NULL,
+    key                TEXT NOT NULL,
+    declarations       DOUBLE PRECISION NOT NULL DEFAULT 0,
+    inspections        DOUBLE PRECISION NOT NULL DEFAULT 0,
+    seizures           DOUBLE PRECISION NOT NULL DEFAULT 0,
+    log_unit_value_sum DOUBLE PRECISION NOT NULL DEFAULT 0,
+    log_unit_value_n   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    PRIMARY KEY (profile, key)
+);
+CREATE TABLE IF NOT EXISTS entity_profile_outcomes (
+    decision_id TEXT PRIMARY KEY,
+    infringing  BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_profile_declarations (
+    declaration_id TEXT PRIMARY KEY
+)
+"""
+
+# The current schema (version 1), created in an empty database. Times are TIMESTAMPTZ, flags
+# BOOLEAN, the recordations an outcome names TEXT[]; the JSON columns are JSON rather than
+# JSONB: they keep the codec's text as written (a cast to JSONB serves queries) and accept
+# every string JSON can carry. `seq` orders the outcomes of one decision recorded at the
+# same time (SQLite uses its rowid).
 SCHEMA = (
-    SQLITE_SCHEMA.replace("REAL", "DOUBLE PRECISION")
-    + "ALTER TABLE outcomes ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n"
+    _VERSIONS
+    + """;
+CREATE TABLE decisions (
+    decision_id      TEXT PRIMARY KEY,
+    declaration_id   TEXT NOT NULL,
+    decided_at       TIMESTAMPTZ NOT NULL,
+    recommendation   TEXT NOT NULL,
+    lane             TEXT NOT NULL,
+    risk_score       DOUBLE PRECISION NOT NULL,
+    random_selection BOOLEAN NOT NULL,
+    versions_json    JSON NOT NULL,
+    declaration_json JSON NOT NULL,
+    assessment_json  JSON NOT NULL
+);
+CREATE INDEX decisions_declaration ON decisions (declaration_id);
+CREATE INDEX decisions_decided_at ON decisions (decided_at);
+CREATE TABLE outcomes (
+    outcome_id      TEXT PRIMARY KEY,
+    decision_id     TEXT NOT NULL REFERENCES decisions (decision_id),
+    result          TEXT NOT NULL,
+    control         TEXT,
+    recorded_at     TIMESTAMPTZ NOT NULL,
+    seized_value    DOUBLE PRECISION,
+    seized_currency TEXT,
+    recordation_ids TEXT[] NOT NULL,
+    officer         TEXT NOT NULL,
+    notes           TEXT NOT NULL,
+    outcome_json    JSON NOT NULL,
+    seq             BIGSERIAL
+);
+CREATE INDEX outcomes_decision ON outcomes (decision_id);
+CREATE TABLE store_health (
+    id         INTEGER PRIMARY KEY,
+    checked_at TIMESTAMPTZ NOT NULL
+);
+"""
+    + _PROFILES
 )
 
+# Release 0.1.0 kept the SQLite tables here: text for times and JSON, an integer flag and
+# '|'-joined recordation ids.
+_TYPED = """
+ALTER TABLE decisions
+    ALTER COLUMN decided_at TYPE TIMESTAMPTZ USING decided_at::timestamptz,
+    ALTER COLUMN random_selection TYPE BOOLEAN USING random_selection <> 0,
+    ALTER COLUMN versions_json TYPE JSON USING versions_json::json,
+    ALTER COLUMN declaration_json TYPE JSON USING declaration_json::json,
+    ALTER COLUMN assessment_json TYPE JSON USING assessment_json::json;
+ALTER TABLE outcomes
+    ALTER COLUMN recorded_at TYPE TIMESTAMPTZ USING recorded_at::timestamptz,
+    ALTER COLUMN recordation_ids TYPE TEXT[] USING string_to_array(recordation_ids, '|'),
+    ALTER COLUMN outcome_json TYPE JSON USING outcome_json::json;
+ALTER TABLE store_health
+    ALTER COLUMN checked_at TYPE TIMESTAMPTZ USING checked_at::timestamptz
+"""
 
-def _redacted(url: str) -> str:
-    """The URL without a password, for messages."""
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    scheme, _, user = head.partition("://")
-    return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
+# Upgrades of older stores; the first starts from release 0.1.0's tables, which had no version.
+MIGRATIONS = (
+    Migration(
+        1,
+        "schema versions; PostgreSQL types for times, flags, JSON and recordation ids",
+        statements(";".join((_VERSIONS, _TYPED, _PROFILES))),
+    ),
+)
+
+# One advisory lock serialises the schema upgrade of replicas that start together.
+_SCHEMA_LOCK = 727274
+
+
+def decision_row(d: Declaration, a: Assessment) -> tuple[object, ...]:
+    """The `decisions` row of a decision, in column order."""
+    return (
+        a.decision_id,
+        a.declaration_id,
+        a.decided_at,
+        a.recommendation.value,
+        a.lane.value,
+        a.risk_score,
+        a.random_selection,
+        encode(a.versions).decode(),
+        encode(d).decode(),
+        encode(a).decode(),
+    )
+
+
+def outcome_row(outcome: Outcome) -> tuple[object, ...]:
+    """The `outcomes` row of an outcome, in the order of `_OUTCOME_COLUMNS`."""
+    seized = outcome.seized_value
+    return (
+        outcome.outcome_id,
+        outcome.decision_id,
+        outcome.result.value,
+        outcome.control.value if outcome.control else None,
+        outcome.recorded_at,
+        seized.amount if seized else None,
+        seized.currency if seized else None,
+        list(outcome.recordation_ids),
+        outcome.officer,
+        outcome.notes,
+        encode(outcome).decode(),
+    )
+
+
+class _PostgresSchema:
+    """The upgrade's view of a PostgreSQL database, inside its transaction."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def has_table(self, name: str) -> bool:
+        found = self.conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+        return found is not None and found[0] is not None
+
+    def recorded_version(self) -> int:
+        row = self.conn.execute("SELECT max(version) FROM store_schema").fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def execute(self, statement: str) -> None:
+        self.conn.execute(statement)
+
+    def record(self, version: int, summary: str) -> None:
+        self.conn.execute(
+            "INSERT INTO store_schema (version, summary, release) VALUES (%s, %s, %s)",
+            (version, summary, __version__),
+        )
 
 
 class PostgresConnections:
@@ -74,13 +229,20 @@ class PostgresConnections:
                 yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self._local.conn = None  # a new connection next time
-            raise StoreUnavailable(f"store {_redacted(self.url)}: {exc}") from exc
+            raise StoreUnavailable(f"store {redacted_url(self.url)}: {exc}") from exc
 
-    def create(self, schema: str, lock: int) -> None:
-        """Create tables once even when several replicas start together."""
+    def prepare(self, *, create: bool) -> None:
+        """Bring the database's schema up to date, in one transaction, once even when several
+        replicas start together; `create=False` refuses a database without a store."""
         with self.transaction() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-            conn.execute(schema)
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            upgrade(
+                _PostgresSchema(conn),
+                where=redacted_url(self.url),
+                create=SCHEMA,
+                migrations=MIGRATIONS,
+                may_create=create,
+            )
 
     def close(self) -> None:
         with self._opened_lock:
@@ -91,10 +253,10 @@ class PostgresConnections:
 
 
 class PostgresStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
         self._db = PostgresConnections(url)
-        self._db.create(SCHEMA, lock=727274)
+        self._db.prepare(create=create)
 
     def _transaction(self) -> AbstractContextManager[psycopg.Connection]:
         return self._db.transaction()
@@ -102,18 +264,22 @@ class PostgresStore:
     def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
         rows = [decision_row(d, a) for d, a in decided]
         with self._transaction() as conn, conn.cursor() as cursor:
-            cursor.executemany("INSERT INTO decisions VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", rows)
+            cursor.executemany(
+                "INSERT INTO decisions VALUES (%s,%s,%s,%s,%s,%s,%s,%s::json,%s::json,%s::json)",
+                rows,
+            )
 
     def get_decision(self, decision_id: str) -> StoredDecision:
         with self._transaction() as conn:
             row = conn.execute(
-                "SELECT declaration_json, assessment_json FROM decisions WHERE decision_id = %s",
+                "SELECT declaration_json::text, assessment_json::text FROM decisions"
+                " WHERE decision_id = %s",
                 (decision_id,),
             ).fetchone()
             if row is None:
                 raise NotFound(f"no decision {decision_id!r}")
             outcomes = conn.execute(
-                "SELECT outcome_json FROM outcomes WHERE decision_id = %s"
+                "SELECT outcome_json::text FROM outcomes WHERE decision_id = %s"
                 " ORDER BY recorded_at, seq",
                 (decision_id,),
             ).fetchall()
@@ -129,14 +295,14 @@ class PostgresStore:
             inserted = conn.execute(
                 "INSERT INTO outcomes (outcome_id, decision_id, result, control, recorded_at,"
                 " seized_value, seized_currency, recordation_ids, officer, notes, outcome_json)"
-                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::json)"
                 " ON CONFLICT (outcome_id) DO NOTHING RETURNING outcome_id",
                 outcome_row(outcome),
             ).fetchone()
             if inserted is not None:
                 return OutcomeRecorded(outcome, already_recorded=False)
             existing = conn.execute(
-                "SELECT decision_id, outcome_json FROM outcomes WHERE outcome_id = %s",
+                "SELECT decision_id, outcome_json::text FROM outcomes WHERE outcome_id = %s",
                 (outcome.outcome_id,),
             ).fetchone()
         assert existing is not None
@@ -145,7 +311,7 @@ class PostgresStore:
     def check(self) -> None:
         with self._transaction() as conn:
             conn.execute(
-                "INSERT INTO store_health VALUES (1, now()::text)"
+                "INSERT INTO store_health VALUES (1, now())"
                 " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
             )
 
@@ -155,29 +321,29 @@ class PostgresStore:
             outcomes = conn.execute("SELECT count(*) FROM outcomes").fetchone()
         return int(decisions[0] if decisions else 0), int(outcomes[0] if outcomes else 0)
 
+    def decisions(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[StoredDecision]:
+        window = {"since": in_utc(since, "since"), "until": in_utc(until, "until")}
+        # a server-side cursor: the rows stream, however many decisions the store holds
+        with self._transaction() as conn, conn.cursor(name="riskd_decisions") as cursor:
+            cursor.itersize = 2000
+            cursor.execute(_DECISIONS, window)
+            rows: Iterator[DecisionRow] = iter(cursor)
+            yield from grouped_decisions(rows)
+
     def close(self) -> None:
         self._db.close()
 
 
-PROFILES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS entity_profiles (
-    profile            TEXT NOT NULL,
-    key                TEXT NOT NULL,
-    declarations       DOUBLE PRECISION NOT NULL DEFAULT 0,
-    inspections        DOUBLE PRECISION NOT NULL DEFAULT 0,
-    seizures           DOUBLE PRECISION NOT NULL DEFAULT 0,
-    log_unit_value_sum DOUBLE PRECISION NOT NULL DEFAULT 0,
-    log_unit_value_n   DOUBLE PRECISION NOT NULL DEFAULT 0,
-    PRIMARY KEY (profile, key)
-);
-CREATE TABLE IF NOT EXISTS entity_profile_outcomes (
-    decision_id TEXT PRIMARY KEY,
-    infringing  BOOLEAN NOT NULL
-);
-CREATE TABLE IF NOT EXISTS entity_profile_declarations (
-    declaration_id TEXT PRIMARY KEY
-);
+_DECISIONS = """
+SELECT d.decision_id, d.declaration_json::text, d.assessment_json::text, o.outcome_json::text
+FROM decisions AS d LEFT JOIN outcomes AS o ON o.decision_id = d.decision_id
+WHERE (%(since)s::timestamptz IS NULL OR d.decided_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR d.decided_at < %(until)s)
+ORDER BY d.decided_at, d.decision_id, o.recorded_at, o.seq
 """
+
 
 _PROFILE_UPSERT = """
 INSERT INTO entity_profiles VALUES (%s, %s, %s, %s, %s, %s, %s)
@@ -194,10 +360,12 @@ class PostgresProfiles:
     """Entity profiles shared by every replica, in the PostgreSQL store's database. Updates
     are additive upserts, so replicas counting at the same time never lose an increment."""
 
-    def __init__(self, url: str, rates_to_usd: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self, url: str, rates_to_usd: Mapping[str, float] | None = None, *, create: bool = True
+    ) -> None:
         self.rates_to_usd = rates_to_usd
         self._db = PostgresConnections(url)
-        self._db.create(PROFILES_SCHEMA, lock=727275)
+        self._db.prepare(create=create)
 
     def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
         """Counts of the (profile, key) pairs that have any, in one round trip."""

@@ -1,31 +1,111 @@
 """The embedded store: SQLite in WAL mode, one connection per thread.
 
 Every decision is committed (synchronous=FULL by default) before the server answers, so an
-acknowledged decision survives a crash or power loss. WAL lets readers (GetDecision, training
-exports) run while a writer commits.
+acknowledged decision survives a crash or power loss. WAL lets readers (GetDecision, reports,
+training exports) run while a writer commits. The file holds the decisions, their outcomes
+and the entity profiles, in one versioned schema (`riskd.store.schema`) that is brought up to
+date when the file is opened.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from riskd import __version__
 from riskd.domain import (
     Assessment,
     Declaration,
     NotFound,
     Outcome,
+    OutcomeResult,
     StoredDecision,
+    StoreUnavailable,
 )
-from riskd.store.base import DecisionStore, OutcomeRecorded, repeated_outcome, sqlite_faults
-from riskd.store.codec import encode, stored_decision
+from riskd.features import ProfileCounts, outcome_increments, profile_increments
+from riskd.store.base import (
+    DecisionRow,
+    OutcomeRecorded,
+    grouped_decisions,
+    in_utc,
+    repeated_outcome,
+)
+from riskd.store.codec import decode, encode, stored_decision
+from riskd.store.profiles import Increment, count_rows, outcome_change
+from riskd.store.schema import Migration, StoreSchemaError, statements, upgrade
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
+# SQLite's result codes of a store that cannot be used now, as opposed to a bad statement
+# (a bug): the disk is full, the file read-only, unreadable, locked or gone.
+_SQLITE_FAULTS = (
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_READONLY",
+    "SQLITE_CANTOPEN",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CORRUPT",
+    "SQLITE_NOTADB",
+    "SQLITE_PERM",
+    "SQLITE_PROTOCOL",
+)
+
+
+@contextmanager
+def sqlite_faults(where: object) -> Iterator[None]:
+    """Report a store fault of SQLite as StoreUnavailable (UNAVAILABLE to a caller, who may
+    retry), never as an internal error."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        worded = isinstance(exc, sqlite3.OperationalError) and (
+            "disk" in str(exc) or "readonly" in str(exc)
+        )
+        if name.startswith(_SQLITE_FAULTS) or worded:
+            raise StoreUnavailable(f"store {where}: {exc}") from exc
+        raise
+
+
+_VERSIONS = """
+CREATE TABLE store_schema (
+    version    INTEGER PRIMARY KEY,
+    summary    TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    release    TEXT NOT NULL
+)
+"""
+
+# IF NOT EXISTS: release 0.1.0 created these only when profiles were on.
+_PROFILES = """
+CREATE TABLE IF NOT EXISTS entity_profiles (
+    profile            TEXT NOT NULL,
+    key                TEXT NOT NULL,
+    declarations       REAL NOT NULL DEFAULT 0,
+    inspections        REAL NOT NULL DEFAULT 0,
+    seizures           REAL NOT NULL DEFAULT 0,
+    log_unit_value_sum REAL NOT NULL DEFAULT 0,
+    log_unit_value_n   REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (profile, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entity_profile_outcomes (
+    decision_id TEXT PRIMARY KEY,
+    infringing  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_profile_declarations (
+    declaration_id TEXT PRIMARY KEY
+) WITHOUT ROWID
+"""
+
+# The current schema (version 1), created in an empty file. Times are ISO 8601 text in UTC
+# (they sort as they compare), flags 0/1, JSON columns the codec's text.
+SCHEMA = (
+    _VERSIONS
+    + """;
+CREATE TABLE decisions (
     decision_id      TEXT PRIMARY KEY,
     declaration_id   TEXT NOT NULL,
     decided_at       TEXT NOT NULL,
@@ -37,9 +117,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     declaration_json TEXT NOT NULL,
     assessment_json  TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS decisions_declaration ON decisions (declaration_id);
-CREATE INDEX IF NOT EXISTS decisions_decided_at ON decisions (decided_at);
-CREATE TABLE IF NOT EXISTS outcomes (
+CREATE INDEX decisions_declaration ON decisions (declaration_id);
+CREATE INDEX decisions_decided_at ON decisions (decided_at);
+CREATE TABLE outcomes (
     outcome_id      TEXT PRIMARY KEY,
     decision_id     TEXT NOT NULL REFERENCES decisions (decision_id),
     result          TEXT NOT NULL,
@@ -52,16 +132,27 @@ CREATE TABLE IF NOT EXISTS outcomes (
     notes           TEXT NOT NULL,
     outcome_json    TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS outcomes_decision ON outcomes (decision_id);
-CREATE TABLE IF NOT EXISTS store_health (
+CREATE INDEX outcomes_decision ON outcomes (decision_id);
+CREATE TABLE store_health (
     id         INTEGER PRIMARY KEY,
     checked_at TEXT NOT NULL
 );
 """
+    + _PROFILES
+)
+
+# Upgrades of older stores; the first starts from release 0.1.0's tables, which had no version.
+MIGRATIONS = (
+    Migration(
+        1,
+        "schema versions; entity profile tables in every store",
+        statements(_VERSIONS + ";" + _PROFILES),
+    ),
+)
 
 
 def decision_row(d: Declaration, a: Assessment) -> tuple[object, ...]:
-    """The `decisions` row of a decision, in column order (shared with the PostgreSQL store)."""
+    """The `decisions` row of a decision, in column order."""
     return (
         a.decision_id,
         a.declaration_id,
@@ -94,20 +185,55 @@ def outcome_row(outcome: Outcome) -> tuple[object, ...]:
     )
 
 
+class _SqliteSchema:
+    """The upgrade's view of a SQLite file, inside its write transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def has_table(self, name: str) -> bool:
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
+    def recorded_version(self) -> int:
+        return int(self.conn.execute("SELECT max(version) FROM store_schema").fetchone()[0] or 0)
+
+    def execute(self, statement: str) -> None:
+        self.conn.execute(statement)
+
+    def record(self, version: int, summary: str) -> None:
+        self.conn.execute(
+            "INSERT INTO store_schema VALUES (?, ?, ?, ?)",
+            (version, summary, datetime.now(UTC).isoformat(), __version__),
+        )
+
+
 class SqliteConnections:
     """Connections to one SQLite file in WAL mode, one per thread, with write transactions
-    serialised in the process (SQLite's busy timeout serialises them between processes)."""
+    serialised in the process (SQLite's busy timeout serialises them between processes).
+    Opening brings the file's schema up to date, in one transaction; `create=False` refuses
+    a file that holds no store instead of creating one."""
 
-    def __init__(self, path: Path, *, synchronous: str, schema: str) -> None:
+    def __init__(self, path: Path, *, synchronous: str, create: bool = True) -> None:
         self.path = path
         self._synchronous = synchronous
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._opened_lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
+        if not create and not path.is_file():
+            raise StoreSchemaError(f"no riskd store at {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._write_lock, sqlite_faults(path):
-            self.get().executescript(schema)
+        with self.write() as conn:
+            upgrade(
+                _SqliteSchema(conn),
+                where=str(path),
+                create=SCHEMA,
+                migrations=MIGRATIONS,
+                may_create=create,
+            )
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection."""
@@ -150,9 +276,9 @@ class SqliteConnections:
 
 
 class SqliteStore:
-    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, *, synchronous: str = "FULL", create: bool = True) -> None:
         self.path = path
-        self._db = SqliteConnections(path, synchronous=synchronous, schema=SCHEMA)
+        self._db = SqliteConnections(path, synchronous=synchronous, create=create)
 
     def _connection(self) -> sqlite3.Connection:
         return self._db.get()
@@ -210,14 +336,134 @@ class SqliteStore:
         outcomes = conn.execute("SELECT count(*) FROM outcomes").fetchone()[0]
         return int(decisions), int(outcomes)
 
+    def decisions(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[StoredDecision]:
+        low, high = in_utc(since, "since"), in_utc(until, "until")
+        window = (low.isoformat() if low else None, high.isoformat() if high else None)
+        with sqlite_faults(self.path):
+            rows: Iterable[DecisionRow] = self._connection().execute(_DECISIONS, window)
+            yield from grouped_decisions(rows)
+
     def close(self) -> None:
         self._db.close()
 
 
-def open_store(url: str, *, synchronous: str = "FULL") -> DecisionStore:
-    """Open the store named by a URL: `postgresql://...`, `sqlite:///PATH` or a bare path."""
-    if url.startswith(("postgresql://", "postgres://")):
-        from riskd.store.postgres import PostgresStore
+_DECISIONS = """
+SELECT d.decision_id, d.declaration_json, d.assessment_json, o.outcome_json
+FROM decisions AS d LEFT JOIN outcomes AS o ON o.decision_id = d.decision_id
+WHERE (?1 IS NULL OR d.decided_at >= ?1) AND (?2 IS NULL OR d.decided_at < ?2)
+ORDER BY d.decided_at, d.decision_id, o.recorded_at, o.rowid
+"""
 
-        return PostgresStore(url)
-    return SqliteStore(Path(url.removeprefix("sqlite:///")), synchronous=synchronous)
+
+_UPSERT = """
+INSERT INTO entity_profiles VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (profile, key) DO UPDATE SET
+    declarations = declarations + excluded.declarations,
+    inspections = inspections + excluded.inspections,
+    seizures = seizures + excluded.seizures,
+    log_unit_value_sum = log_unit_value_sum + excluded.log_unit_value_sum,
+    log_unit_value_n = log_unit_value_n + excluded.log_unit_value_n
+"""
+
+_FIRST_SIGHT = "INSERT OR IGNORE INTO entity_profile_declarations VALUES (?)"
+
+_LOOKUP = (
+    "SELECT declarations, inspections, seizures, log_unit_value_sum, log_unit_value_n"
+    " FROM entity_profiles WHERE profile = ? AND key = ?"
+)
+
+
+class SqliteProfiles:
+    """Profile counts in the store's SQLite file (WAL), one connection per thread."""
+
+    def __init__(
+        self, path: Path, rates_to_usd: Mapping[str, float] | None = None, *, create: bool = True
+    ) -> None:
+        self.path = path
+        self.rates_to_usd = rates_to_usd
+        # profiles can be rebuilt from the decisions (`rebuild`): no fsync per update
+        self._db = SqliteConnections(path, synchronous="NORMAL", create=create)
+
+    def _connection(self) -> sqlite3.Connection:
+        return self._db.get()
+
+    def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
+        """Counts of the (profile, key) pairs that have any; the HistoryProvider method.
+
+        One primary-key lookup per pair: a declaration has a few dozen keys, and point
+        lookups through a cached statement beat any set-based query over the table."""
+        found: dict[tuple[str, str], ProfileCounts] = {}
+        conn = self._connection()
+        for pair in keys:
+            row = conn.execute(_LOOKUP, pair).fetchone()
+            if row is not None:
+                found[pair] = ProfileCounts(*row)
+        return found
+
+    def _apply(self, increments: Iterable[Increment], conn: sqlite3.Connection) -> None:
+        conn.executemany(_UPSERT, count_rows(increments))
+
+    def record_declarations(self, declarations: Sequence[Declaration]) -> None:
+        """Adds screened declarations to their profiles (after their features were computed),
+        each declaration id once: a client's retry of a declaration is not counted again."""
+        with self._db.write() as conn:
+            fresh = [
+                d for d in declarations if conn.execute(_FIRST_SIGHT, (d.declaration_id,)).rowcount
+            ]
+            self._apply((i for d in fresh for i in profile_increments(d, self.rates_to_usd)), conn)
+
+    def record_outcome(
+        self,
+        decision_id: str,
+        declaration: Declaration,
+        result: OutcomeResult,
+    ) -> None:
+        """Adds an inspection outcome; a repeated outcome of a decision only corrects it."""
+        infringing = result is OutcomeResult.SEIZED
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = ?",
+                (decision_id,),
+            ).fetchone()
+            before = None if row is None else bool(row[0])
+            self._apply(outcome_change(declaration, infringing, before), conn)
+            conn.execute(
+                "INSERT OR REPLACE INTO entity_profile_outcomes VALUES (?, ?)",
+                (decision_id, int(infringing)),
+            )
+
+    def rebuild(self) -> int:
+        """Recomputes every profile from the store's decisions and outcomes (e.g. after the
+        profile definitions changed); returns the number of decisions read."""
+        conn = self._connection()
+        rows = conn.execute(
+            "SELECT d.decision_id, d.declaration_json,"
+            " (SELECT o.result FROM outcomes o WHERE o.decision_id = d.decision_id"
+            "  ORDER BY o.recorded_at DESC, o.rowid DESC LIMIT 1)"
+            " FROM decisions d ORDER BY d.decided_at"
+        ).fetchall()
+        increments: list[Increment] = []
+        outcomes: list[tuple[str, int]] = []
+        counted: dict[str, None] = {}
+        for decision_id, declaration_json, result in rows:
+            declaration = decode(declaration_json, Declaration)
+            if declaration.declaration_id not in counted:
+                counted[declaration.declaration_id] = None
+                increments += profile_increments(declaration, self.rates_to_usd)
+            if result is not None:
+                infringing = result == OutcomeResult.SEIZED.value
+                increments += outcome_increments(declaration, infringing)
+                outcomes.append((decision_id, int(infringing)))
+        with self._db.write() as write:
+            write.execute("DELETE FROM entity_profiles")
+            write.execute("DELETE FROM entity_profile_outcomes")
+            write.execute("DELETE FROM entity_profile_declarations")
+            write.executemany(_FIRST_SIGHT, ((d,) for d in counted))
+            self._apply(increments, write)
+            write.executemany("INSERT INTO entity_profile_outcomes VALUES (?, ?)", outcomes)
+        return len(rows)
+
+    def close(self) -> None:
+        self._db.close()

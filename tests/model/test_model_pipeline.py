@@ -12,8 +12,7 @@ from riskd.domain import Outcome, OutcomeResult, Party, ReasonKind
 from riskd.features import declaration_features
 from riskd.model import load_production_model
 from riskd.pipeline import assess, build_snapshot
-from riskd.store.profiles import SqliteProfiles
-from riskd.store.sqlite import SqliteStore
+from riskd.store.sqlite import SqliteProfiles, SqliteStore
 from tests.factory import declaration, item
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -50,10 +51,18 @@ def store_path(tmp_path: Path) -> Path:
     return path
 
 
+def _decisions(path: Path) -> pl.DataFrame:
+    store = SqliteStore(path)
+    try:
+        return load_decisions(store)
+    finally:
+        store.close()
+
+
 def test_summary_counts_controls_and_seizures(store_path: Path) -> None:
     summary = {
         r["customs_office"]: r
-        for r in summary_by(load_decisions(store_path), "customs_office").to_dicts()
+        for r in summary_by(_decisions(store_path), "customs_office").to_dicts()
     }
     assert summary["SEA1"]["declarations"] == 80
     assert summary["SEA1"]["controls"] == 80
@@ -63,7 +72,7 @@ def test_summary_counts_controls_and_seizures(store_path: Path) -> None:
 
 
 def test_early_warning_flags_only_the_spike(store_path: Path) -> None:
-    warnings = early_warnings(load_decisions(store_path))
+    warnings = early_warnings(_decisions(store_path))
     flagged = {(w.dimension, w.group) for w in warnings}
     assert ("customs_office", "POST1") in flagged
     assert ("channel", "POSTAL") in flagged

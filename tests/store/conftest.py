@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -11,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from riskd.store import SqliteStore
@@ -89,3 +91,24 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionSt
             conn.execute("TRUNCATE outcomes, decisions")
     yield opened
     opened.close()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> str:
+    """A new, empty database in the private cluster, for a test that needs the whole
+    database to itself (a schema upgrade, a command that reads every decision)."""
+    name = f"riskd_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where an empty store of each engine goes, as the `store` setting names it."""
+    if request.param == "sqlite":
+        return str(tmp_path / "riskd.db")
+    return str(request.getfixturevalue("fresh_postgres_url"))

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from riskd.domain import OutcomeResult, Party
-from riskd.store.profiles import ProfileStore, SqliteProfiles
+from riskd.store.profiles import ProfileStore
+from riskd.store.sqlite import SqliteProfiles
 from tests import factory
 
 IMPORTER = Party("IMP-PROFILE", "Repeat Trading", "CN")

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 from click.testing import CliRunner
 
-from riskd.store.profiles import SqliteProfiles
+from riskd.store.sqlite import SqliteProfiles
 from training.cli import cli
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample" / "history.parquet"

@@ -36,7 +36,7 @@ def test_store_decisions_become_labelled_rows(tmp_path: Path) -> None:
                     recorded + timedelta(days=1),
                 )
             )
-    table = build_store_table(path)
+    table = build_store_table(str(path))
     frame = table.frame.sort("declaration_id")
     assert frame["label"].to_list() == [True, False, None, False, None]
     assert frame["inspected"].to_list() == [True, True, False, True, False]
