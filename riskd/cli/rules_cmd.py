@@ -205,7 +205,7 @@ def backtest(
 )
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of rule, watchlist and policy files (docs/rules.schema.json)."""
-    from riskd.rules.schema import schema_text
+    from riskd.rules.definition import schema_text
 
     if out is None:
         click.echo(schema_text(), nl=False)

@@ -7,12 +7,17 @@ at, so each later step (type-check, test failures, backtest report) can point ba
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from riskd.domain import Recommendation
 from riskd.rules.errors import Pos
-from riskd.rules.yamlpos import Node
+
+if TYPE_CHECKING:  # the definition builds on the operators here
+    from riskd.features import FeatureValue
+    from riskd.rules.definition import DeclarationSpec, TestMatchSpec
 
 
 class Op(enum.StrEnum):
@@ -88,9 +93,9 @@ class RuleTest:
 
     name: str
     pos: Pos
-    declaration: Node  # converted to domain types by riskd.rules.testdecl
-    matches: Node | None
-    features: Node | None
+    declaration: DeclarationSpec  # converted to domain types by riskd.rules.testdecl
+    matches: tuple[TestMatchSpec, ...]
+    features: Mapping[str, FeatureValue]
     fires: bool
     action: Recommendation | None
     line_nos: tuple[int, ...] | None

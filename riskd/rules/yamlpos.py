@@ -1,24 +1,34 @@
-"""YAML with positions: a thin walker over ruamel.yaml's round-trip tree.
+"""YAML with positions: a rule directory file, validated against its typed definition.
 
-`Node` pairs a loaded value with where it was written; its accessors check the shape an
-officer was expected to write and, if it is wrong, record a `Problem` naming file, line,
-column and what was expected, then return None so parsing continues and every mistake in a
-file is reported at once.
+ruamel.yaml's round-trip tree remembers where each key and value was written. `Document`
+validates the file's plain data against a model of `riskd.rules.definition` and turns each
+validation error into a `Problem` at the file, line and column of the key or value at fault,
+naming the key and what was expected, so that every mistake in a file is reported at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+import functools
+import types
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Discriminator, Tag, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from typing_extensions import TypeAliasType
 
 from riskd.rules.errors import Pos, Problem, error
+
+Path_ = tuple[str | int, ...]
 
 
 def _yaml() -> YAML:
@@ -39,117 +49,321 @@ def describe(value: object) -> str:
         return f"the text {value!r}"
     if isinstance(value, date):
         return f"the date {value.isoformat()}"
-    if isinstance(value, CommentedMap | dict):
+    if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, CommentedSeq | list):
+    if isinstance(value, list):
         return "a list"
     return type(value).__name__
 
 
-@dataclass(slots=True)
-class Node:
-    value: Any
-    pos: Pos
-    problems: list[Problem]
-
-    def fail(self, code: str, message: str) -> None:
-        self.problems.append(error(code, self.pos, message))
-
-    def expected(self, what: str) -> None:
-        self.fail("E-TYPE", f"expected {what}, found {describe(self.value)}")
-
-    def is_map(self) -> bool:
-        return isinstance(self.value, CommentedMap)
-
-    def is_seq(self) -> bool:
-        return isinstance(self.value, CommentedSeq)
-
-    def items(self) -> Iterator[tuple[str, Pos, Node]]:
-        """Key, key position and value node of a mapping (nothing if this is not one)."""
-        if not isinstance(self.value, CommentedMap):
-            return
-        for key in self.value:
-            kline, kcol = self.value.lc.key(key)
-            vline, vcol = self.value.lc.value(key)
-            key_pos = Pos(self.pos.file, kline + 1, kcol + 1)
-            yield (
-                str(key),
-                key_pos,
-                Node(self.value[key], Pos(self.pos.file, vline + 1, vcol + 1), self.problems),
-            )
-
-    def mapping(self, what: str) -> dict[str, tuple[Pos, Node]] | None:
-        if not self.is_map():
-            self.expected(what)
-            return None
-        return {key: (key_pos, node) for key, key_pos, node in self.items()}
-
-    def sequence(self, what: str) -> list[Node] | None:
-        if not isinstance(self.value, CommentedSeq):
-            self.expected(what)
-            return None
-        nodes = []
-        for index, value in enumerate(self.value):
-            line, col = self.value.lc.item(index)
-            nodes.append(Node(value, Pos(self.pos.file, line + 1, col + 1), self.problems))
-        return nodes
-
-    def text(self, what: str = "a text") -> str | None:
-        if isinstance(self.value, bool) or not isinstance(self.value, str | int | float):
-            self.expected(what)
-            return None
-        return str(self.value)
-
-    def number(self, what: str = "a number") -> float | None:
-        if isinstance(self.value, bool) or not isinstance(self.value, int | float):
-            self.expected(what)
-            return None
-        return float(self.value)
-
-    def boolean(self, what: str = "true or false") -> bool | None:
-        if not isinstance(self.value, bool):
-            self.expected(what)
-            return None
-        return self.value
-
-    def day(self, what: str = "a date written YYYY-MM-DD") -> date | None:
-        if isinstance(self.value, datetime):
-            return self.value.date()
-        if isinstance(self.value, date):
-            return self.value
-        if isinstance(self.value, str):
-            try:
-                return date.fromisoformat(self.value)
-            except ValueError:
-                pass
-        self.expected(what)
-        return None
-
-    def texts(self, what: str = "a text or a list of texts") -> tuple[str, ...] | None:
-        """One text or a list of them, as officers write either."""
-        if isinstance(self.value, CommentedSeq):
-            nodes = self.sequence(what) or []
-            values = [n.text() for n in nodes]
-            return tuple(v for v in values if v is not None) if None not in values else None
-        single = self.text(what)
-        return None if single is None else (single,)
-
-    def plain(self) -> Any:
-        """The value as plain Python data (dicts and lists), for hashing and test inputs."""
-        return _plain(self.value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, CommentedMap | dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, CommentedSeq | list):
-        return [_plain(v) for v in value]
+def plain(value: Any) -> Any:
+    """ruamel's annotated values as plain JSON-like data, dates as ISO texts."""
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
+    for kind in (bool, str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
     return value
 
 
-def load(path: Path, display: str, problems: list[Problem]) -> Node | None:
+@dataclass(slots=True)
+class Document:
+    """One loaded YAML file: its tree with positions, and the problems found in it."""
+
+    file: str
+    tree: Any
+    problems: list[Problem]
+
+    def pos(self, path: Path_, *, key: bool = False) -> Pos:
+        """Where the value at `path` (or, with `key`, its key) was written; where the path
+        leaves the tree, the last position on it."""
+        line, column = 0, 0
+        node = self.tree
+        for depth, part in enumerate(path):
+            last = depth == len(path) - 1
+            if isinstance(node, CommentedMap) and part in node:
+                line, column = node.lc.key(part) if key and last else node.lc.value(part)
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+                line, column = node.lc.item(part)
+                node = node[part]
+            else:
+                break
+        return Pos(self.file, line + 1, column + 1)
+
+    def at(self, path: Path_) -> Any:
+        """The value at `path`, or None where the path leaves the tree."""
+        node = self.tree
+        for part in path:
+            if isinstance(node, list):
+                if not (isinstance(part, int) and part < len(node)):
+                    return None
+            elif not (isinstance(node, dict) and part in node):
+                return None
+            node = node[part]
+        return node
+
+    def plain(self, path: Path_ = ()) -> Any:
+        return plain(self.at(path))
+
+    def fail(self, code: str, path: Path_, message: str, *, key: bool = False) -> None:
+        self.problems.append(error(code, self.pos(path, key=key), message))
+
+    def validate(self, kind: Any, path: Path_ = (), *, report: bool = True, **replaced: Any) -> Any:
+        """The value at `path` as `kind` (a model or type of `riskd.rules.definition`), or
+        None; with `report`, each error becomes a Problem at its spot. `replaced` keys of a
+        mapping are validated as given instead of as written."""
+        data = self.plain(path)
+        if replaced and isinstance(data, dict):
+            data = {**data, **replaced}
+        try:
+            return _adapter(kind).validate_python(data)
+        except ValidationError as exc:
+            if report:
+                self.problems.extend(self._problem(kind, path, e) for e in exc.errors())
+            return None
+
+    def _problem(self, kind: Any, base: Path_, err: ErrorDetails) -> Problem:
+        where = locate(kind, tuple(err["loc"]))
+        path = base + where.path
+        return _problem(self, path, where, err)
+
+
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """An error's place in the data, and the model and key it concerns."""
+
+    path: Path_
+    owner: type[BaseModel] | None  # the model whose key it is
+    key: str | None
+    at_key: bool = False  # the mapping key itself is at fault
+    union: Any = None  # the union whose choice failed
+
+
+def _unwrap(kind: Any) -> tuple[Any, list[Any]]:
+    """A type without its aliases and Annotated wrappers, and the metadata found on the way."""
+    meta: list[Any] = []
+    while True:
+        if isinstance(kind, TypeAliasType):
+            kind = kind.__value__
+        elif typing.get_origin(kind) is typing.Annotated:
+            meta.extend(kind.__metadata__)
+            kind = kind.__origin__
+        else:
+            return kind, meta
+
+
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
+
+
+def _is_union(kind: Any) -> bool:
+    return typing.get_origin(kind) in (typing.Union, types.UnionType)
+
+
+def _tags(kind: Any) -> dict[object, Any]:
+    """The members of a tagged union by tag."""
+    found: dict[object, Any] = {}
+    for member in typing.get_args(kind):
+        inner, meta = _unwrap(member)
+        tags = [m.tag for m in meta if isinstance(m, Tag)]
+        if tags:
+            found[tags[0]] = inner
+        elif (
+            isinstance(inner, type)
+            and issubclass(inner, BaseModel)
+            and "kind" in inner.model_fields
+        ):
+            for value in typing.get_args(inner.model_fields["kind"].annotation):
+                found[value] = inner
+    return found
+
+
+def locate(kind: Any, loc: tuple[str | int, ...]) -> Where:
+    """Follow a pydantic error location through the types: drop union tags from it and find
+    the model and key it is in."""
+    path: list[str | int] = []
+    owner: type[BaseModel] | None = None
+    key: str | None = None
+    union: Any = None
+    for index, part in enumerate(loc):
+        kind, meta = _unwrap(kind)
+        if _is_union(kind):
+            members = [m for m in typing.get_args(kind) if m is not type(None)]
+            tagged = any(isinstance(m, Discriminator) for m in meta) or any(
+                isinstance(m, FieldInfo) and m.discriminator for m in meta
+            )
+            if tagged:
+                chosen = _tags(kind).get(part)
+                if chosen is not None:
+                    kind = chosen
+                    continue
+            kind, _ = _unwrap(members[0]) if len(members) == 1 else (kind, [])
+        if part == "[key]":
+            return Where(tuple(path), owner, key, at_key=True)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            name = next((n for n, f in kind.model_fields.items() if part in (n, f.alias)), None)
+            owner, key = kind, str(part)
+            path.append(part)
+            kind = kind.model_fields[name].annotation if name else Any
+            continue
+        origin = typing.get_origin(kind)
+        args = typing.get_args(kind)
+        path.append(part)
+        if origin in (list, tuple) and args:
+            kind = args[0]
+        elif origin is dict and args:
+            kind = args[1]
+            if index + 1 < len(loc) and loc[index + 1] == "[key]":
+                return Where(tuple(path), owner, key, at_key=True)
+        else:
+            kind = Any
+    kind, meta = _unwrap(kind)
+    if _is_union(kind):
+        union = kind
+    return Where(tuple(path), owner, key, union=union)
+
+
+def near(word: str, allowed: Sequence[str]) -> str:
+    """` Did you mean 'x'?` for a close spelling, else nothing."""
+    found = difflib.get_close_matches(word, list(allowed), n=1)
+    return f" Did you mean {found[0]!r}?" if found else ""
+
+
+_TYPES = {
+    "string_type": "a text",
+    "float_type": "a number",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "dict_type": "a mapping",
+    "date_type": "a date written YYYY-MM-DD",
+    "date_parsing": "a date written YYYY-MM-DD",
+    "date_from_datetime_parsing": "a date written YYYY-MM-DD",
+    "date_from_datetime_inexact": "a date written YYYY-MM-DD",
+}
+_LIMITS = {
+    "greater_than": "above {gt}",
+    "greater_than_equal": "at least {ge}",
+    "less_than": "below {lt}",
+    "less_than_equal": "at most {le}",
+}
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _name(path: Path_) -> str:
+    """The key an error is about, for messages: `severity`, `in (item 2)`."""
+    names = [p for p in path if isinstance(p, str)]
+    key = names[-1] if names else "the file"
+    if path and isinstance(path[-1], int):
+        return f"{key} (item {path[-1] + 1})"
+    return key
+
+
+def _problem(doc: Document, path: Path_, where: Where, err: ErrorDetails) -> Problem:
+    kind, value, ctx = err["type"], err["input"], err.get("ctx") or {}
+    name = _name(path)
+    what = getattr(where.owner, "where", "this mapping")
+    if kind == "extra_forbidden":
+        allowed = where.owner.keys() if where.owner is not None else ()  # type: ignore[attr-defined]
+        word = "operator" if what == "a comparison" else "key"
+        return error(
+            "E-KEY",
+            doc.pos(path, key=True),
+            f"unknown {word} {path[-1]!r} in {what};{near(str(path[-1]), allowed)} "
+            f"Expected one of {', '.join(allowed)}",
+        )
+    if kind == "missing":
+        info = where.owner.model_fields.get(str(path[-1])) if where.owner else None
+        template = getattr(where.owner, "needs", "{where} needs {key!r}")
+        doc_text = (info.description if info else None) or ""
+        message = template.format(where=what, key=path[-1], doc=doc_text)
+        return error("E-MISSING", doc.pos(path[:-1]), message)
+    if kind == "E-CONDITION" and not isinstance(value, dict):
+        return error(
+            "E-TYPE",
+            doc.pos(path),
+            f"{name}: expected a condition (all, any, not, on_list, match, or field with an "
+            f"operator), found {describe(value)}",
+        )
+    if kind == "E-CONDITION" and "field" not in err["msg"]:
+        found = ", ".join(map(str, value)) or "none"
+        return error("E-CONDITION", doc.pos(path), f"{err['msg']}; found {found}")
+    if kind.startswith("E-"):
+        at = tuple(ctx.get("at") or ())
+        message = err["msg"]
+        if kind == "E-TYPE":
+            message = f"{name}: {message}, found {describe(value)}"
+        return error(kind, doc.pos(path + at), message)
+    if kind == "union_tag_invalid":
+        tag = ctx.get("discriminator", "").strip("'")
+        expected = str(ctx.get("expected_tags", "")).replace("'", "")
+        return error(
+            "E-VALUE",
+            doc.pos((*path, tag)),
+            f"{tag} must be one of {expected}, not {ctx.get('tag')!r}",
+        )
+    if kind == "union_tag_not_found":
+        tag = ctx.get("discriminator", "").strip("'")
+        return error("E-MISSING", doc.pos(path), f"{name} needs {tag!r}")
+    if where.at_key:
+        return error(
+            "E-TYPE",
+            doc.pos(path, key=True),
+            f'{name}: write the key in quotes, e.g. "{path[-1]}": YAML reads bare digits '
+            "as a number",
+        )
+    if kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return error("E-VALUE", doc.pos(path), f"{name} must be one of {expected}, not {value!r}")
+    if kind in _LIMITS:
+        limit = _LIMITS[kind].format(**{k: _number(v) for k, v in ctx.items()})
+        info = where.owner.model_fields.get(str(path[-1])) if where.owner else None
+        why = f" ({info.description})" if info is not None and info.description else ""
+        return error("E-VALUE", doc.pos(path), f"{name} must be {limit}, not {_number(value)}{why}")
+    if kind in ("too_short", "too_long"):
+        size = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        bound = "at least" if kind == "too_short" else "at most"
+        condition = name in ("all", "any")
+        noun = "condition" if condition else "value"
+        count = len(value) if isinstance(value, list | str) else value
+        return error(
+            "E-CONDITION" if condition else "E-VALUE",
+            doc.pos(path),
+            f"{name!r} needs {bound} {'one' if size == 1 else size} {noun}"
+            f"{'' if size == 1 else 's'}, found {count}",
+        )
+    if kind == "string_pattern_mismatch":
+        info = where.owner.model_fields.get(str(path[-1])) if where.owner else None
+        form = info.description if info is not None and info.description else ctx.get("pattern")
+        return error("E-VALUE", doc.pos(path), f"{name} {value!r} must be {form}")
+    if kind in _TYPES:
+        hint = ""
+        if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+            hint = " (write it in quotes: codes keep their leading zeros only as text)"
+        return error(
+            "E-TYPE",
+            doc.pos(path),
+            f"{name}: expected {_TYPES[kind]}, found {describe(value)}{hint}",
+        )
+    return error("E-VALUE", doc.pos(path), f"{name}: {err['msg']}")
+
+
+def load(path: Path, display: str, problems: list[Problem]) -> Document | None:
     """Load one YAML file; a syntax error becomes a Problem at its position."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -166,21 +380,9 @@ def load(path: Path, display: str, problems: list[Problem]) -> Node | None:
     except Exception as exc:  # ruamel raises a few unmarked errors, e.g. duplicate keys
         problems.append(error("E-YAML", Pos(display, 1, 1), f"not valid YAML: {exc}"))
         return None
-    return Node(value, Pos(display, 1, 1), problems)
+    return Document(display, value, problems)
 
 
-def unknown_keys(
-    mapping: dict[str, tuple[Pos, Node]], allowed: tuple[str, ...], where: str
-) -> list[Problem]:
-    """Keys nobody reads are mistakes; name the ones that were meant."""
-    found = []
-    for key, (pos, _) in mapping.items():
-        if key not in allowed:
-            found.append(
-                error(
-                    "E-KEY",
-                    pos,
-                    f"unknown key {key!r} in {where}; expected one of {', '.join(allowed)}",
-                )
-            )
-    return found
+def parse_text(text: str, display: str, problems: list[Problem]) -> Document:
+    """A document from text, for tests of single conditions."""
+    return Document(display, _yaml().load(text), problems)
