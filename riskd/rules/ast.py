@@ -78,6 +78,7 @@ class OnList:
 
 
 Condition = Leaf | AllOf | AnyOf | NotOf | OnList
+BRANCHES = ("all", "any", "not", "on_list", "match", "field")  # the keys a condition starts with
 
 
 class RuleSeverity(enum.StrEnum):

@@ -41,12 +41,11 @@ from typing_extensions import TypeAliasType
 from riskd.domain import Direction, Procedure, Recommendation, RightType, TransportMode
 from riskd.features import CATEGORICAL, FEATURE_NAMES
 from riskd.policy import Combine
-from riskd.rules.ast import Op, Operand, RuleSeverity
+from riskd.rules.ast import BRANCHES, Op, Operand, RuleSeverity
 from riskd.rules.fields import FIELDS, ROLES, FieldType
 
 SCHEMA_ID = "https://riskd.example/schemas/rules.schema.json"
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)*$")
-BRANCHES = ("all", "any", "not", "on_list", "match", "field")
 
 
 def field_types() -> dict[str, FieldType]:
@@ -488,7 +487,7 @@ class RuleSpec(Spec):
     description: Text = ""
     valid_from: Day | None = None
     valid_until: Day | None = None
-    tags: list[Text] = []
+    tags: Annotated[list[Text], BeforeValidator(_listed), ONE_OR_MANY] = []
     shadow: Flag = Field(False, description="logged only, no effect")
     shadow_until: Day | None = Field(None, description="shadow mode (trial) until this day")
     when: Condition

@@ -23,16 +23,27 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from typing_extensions import TypeAliasType
 
+from riskd.rules.ast import BRANCHES, Op
 from riskd.rules.errors import Pos, Problem, error
 
 Path_ = tuple[str | int, ...]
 
 
+class _Constructor(RoundTripConstructor):
+    """Dates stay texts as written, so that a bad one is reported at its line and column by
+    validation (the typed definition reads dates) rather than failing the whole file."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     return yaml
 
@@ -284,7 +295,7 @@ def _problem(doc: Document, path: Path_, where: Where, err: ErrorDetails) -> Pro
         return error(
             "E-KEY",
             doc.pos(path, key=True),
-            f"unknown {word} {path[-1]!r} in {what};{near(str(path[-1]), allowed)} "
+            f"unknown {word} {path[-1]!r} in {what}.{near(str(path[-1]), allowed)} "
             f"Expected one of {', '.join(allowed)}",
         )
     if kind == "missing":
@@ -300,8 +311,18 @@ def _problem(doc: Document, path: Path_, where: Where, err: ErrorDetails) -> Pro
             f"{name}: expected a condition (all, any, not, on_list, match, or field with an "
             f"operator), found {describe(value)}",
         )
-    if kind == "E-CONDITION" and "field" not in err["msg"]:
+    if kind == "E-CONDITION" and "comparison" not in err["msg"]:
         found = ", ".join(map(str, value)) or "none"
+        ops = [op.value for op in Op]
+        strays = [k for k in value if str(k) not in BRANCHES and str(k) not in ops]
+        if strays and not any(k in BRANCHES for k in value):
+            stray = str(strays[0])
+            return error(
+                "E-KEY",
+                doc.pos((*path, strays[0]), key=True),
+                f"unknown key {stray!r} in a condition.{near(stray, BRANCHES)} "
+                f"Expected one of {', '.join(BRANCHES)}",
+            )
         return error("E-CONDITION", doc.pos(path), f"{err['msg']}; found {found}")
     if kind.startswith("E-"):
         at = tuple(ctx.get("at") or ())
@@ -324,8 +345,8 @@ def _problem(doc: Document, path: Path_, where: Where, err: ErrorDetails) -> Pro
         return error(
             "E-TYPE",
             doc.pos(path, key=True),
-            f'{name}: write the key in quotes, e.g. "{path[-1]}": YAML reads bare digits '
-            "as a number",
+            f"{_name(path[:-1])}: write the key {path[-1]!r} in quotes: YAML reads bare digits "
+            "as a number and drops leading zeros",
         )
     if kind in ("enum", "literal_error"):
         expected = str(ctx.get("expected", "")).replace("'", "")
@@ -354,7 +375,7 @@ def _problem(doc: Document, path: Path_, where: Where, err: ErrorDetails) -> Pro
     if kind in _TYPES:
         hint = ""
         if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
-            hint = " (write it in quotes: codes keep their leading zeros only as text)"
+            hint = " (write it in quotes: YAML reads bare digits as a number)"
         return error(
             "E-TYPE",
             doc.pos(path),
