@@ -19,7 +19,7 @@ from riskd.domain import Declaration, Item, Match
 from riskd.rules.definition import AnyWatchList, EntrySpec, ListFile, ListSpec
 from riskd.rules.errors import Pos
 from riskd.rules.fields import ROLES
-from riskd.rules.yamlpos import Document, Path_
+from riskd.rules.yamlpos import Document, KeyPath
 
 
 class ListKind(enum.StrEnum):
@@ -136,7 +136,7 @@ def parse_lists(doc: Document) -> list[WatchList]:
     return found
 
 
-def _sound_part(doc: Document, path: Path_) -> ListSpec | None:
+def _sound_part(doc: Document, path: KeyPath) -> ListSpec | None:
     """A broken list with only the entries that are sound on their own."""
     written = doc.plain(path)
     if not isinstance(written, dict) or not isinstance(written.get("entries"), list):
@@ -152,13 +152,13 @@ def _sound_part(doc: Document, path: Path_) -> ListSpec | None:
     return bare.model_copy(update={"entries": [e for e in entries if e is not None]})
 
 
-def _watchlist(doc: Document, path: Path_, spec: ListSpec) -> WatchList:
+def _watchlist(doc: Document, path: KeyPath, spec: ListSpec) -> WatchList:
     entries = tuple(
         _entry(doc, (*path, "entries", i), e) for i, e in enumerate(spec.entries) if e is not None
     )
     return WatchList(spec.name, ListKind(spec.kind), entries, doc.pos(path), spec.description)
 
 
-def _entry(doc: Document, path: Path_, spec: EntrySpec) -> Entry:
+def _entry(doc: Document, path: KeyPath, spec: EntrySpec) -> Entry:
     key = {k: normalise_mark(v) if k == "mark" else v.strip() for k, v in spec.listed().items()}
     return Entry(key, spec.reason, spec.source, spec.expires, doc.pos(path), spec.since)

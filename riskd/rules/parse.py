@@ -28,7 +28,7 @@ from riskd.rules.definition import (
     Condition as ConditionType,
 )
 from riskd.rules.errors import Pos
-from riskd.rules.yamlpos import Document, Path_
+from riskd.rules.yamlpos import Document, KeyPath
 
 
 def rule_version(written: Any) -> str:
@@ -58,7 +58,7 @@ def parse_rule_file(doc: Document) -> tuple[list[Rule], list[Condition]]:
     return rules, orphans
 
 
-def rule(doc: Document, path: Path_, spec: RuleSpec) -> Rule:
+def rule(doc: Document, path: KeyPath, spec: RuleSpec) -> Rule:
     return Rule(
         id=spec.id,
         title=spec.title,
@@ -91,13 +91,13 @@ def rule(doc: Document, path: Path_, spec: RuleSpec) -> Rule:
     )
 
 
-def parse_condition(doc: Document, path: Path_ = (), *, report: bool = True) -> Condition | None:
+def parse_condition(doc: Document, path: KeyPath = (), *, report: bool = True) -> Condition | None:
     """The condition at `path`, or None if it does not validate."""
     spec: ConditionSpec | None = doc.validate(ConditionType, path, report=report)
     return None if spec is None else condition(doc, path, spec)
 
 
-def condition(doc: Document, path: Path_, spec: ConditionSpec) -> Condition:
+def condition(doc: Document, path: KeyPath, spec: ConditionSpec) -> Condition:
     pos = doc.pos(path)
     if isinstance(spec, AllOfSpec | AnyOfSpec):
         key = "all" if isinstance(spec, AllOfSpec) else "any"
@@ -114,7 +114,7 @@ def condition(doc: Document, path: Path_, spec: ConditionSpec) -> Condition:
     return OnList(pos, spec.on_list)
 
 
-def _match(doc: Document, path: Path_, spec: MatchSpec, pos: Pos) -> Condition:
+def _match(doc: Document, path: KeyPath, spec: MatchSpec, pos: Pos) -> Condition:
     """`match:` is shorthand for conditions on the item's best match, in the order written."""
     leaves: list[Condition] = []
     for key in doc.at(path) or {}:

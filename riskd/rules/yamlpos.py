@@ -12,7 +12,7 @@ import difflib
 import functools
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,7 +30,7 @@ from typing_extensions import TypeAliasType
 from riskd.rules.ast import BRANCHES, Op
 from riskd.rules.errors import Pos, Problem, error
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]  # keys and list indices from the top of a file
 
 
 class _Constructor(RoundTripConstructor):
@@ -89,7 +89,7 @@ class Document:
     tree: Any
     problems: list[Problem]
 
-    def pos(self, path: Path_, *, key: bool = False) -> Pos:
+    def pos(self, path: KeyPath, *, key: bool = False) -> Pos:
         """Where the value at `path` (or, with `key`, its key) was written; where the path
         leaves the tree, the last position on it."""
         line, column = 0, 0
@@ -106,7 +106,7 @@ class Document:
                 break
         return Pos(self.file, line + 1, column + 1)
 
-    def at(self, path: Path_) -> Any:
+    def at(self, path: KeyPath) -> Any:
         """The value at `path`, or None where the path leaves the tree."""
         node = self.tree
         for part in path:
@@ -118,13 +118,15 @@ class Document:
             node = node[part]
         return node
 
-    def plain(self, path: Path_ = ()) -> Any:
+    def plain(self, path: KeyPath = ()) -> Any:
         return plain(self.at(path))
 
-    def fail(self, code: str, path: Path_, message: str, *, key: bool = False) -> None:
-        self.problems.append(error(code, self.pos(path, key=key), message))
+    def fail(self, code: str, path: KeyPath, message: str) -> None:
+        self.problems.append(error(code, self.pos(path), message))
 
-    def validate(self, kind: Any, path: Path_ = (), *, report: bool = True, **replaced: Any) -> Any:
+    def validate(
+        self, kind: Any, path: KeyPath = (), *, report: bool = True, **replaced: Any
+    ) -> Any:
         """The value at `path` as `kind` (a model or type of `riskd.rules.definition`), or
         None; with `report`, each error becomes a Problem at its spot. `replaced` keys of a
         mapping are validated as given instead of as written."""
@@ -138,10 +140,9 @@ class Document:
                 self.problems.extend(self._problem(kind, path, e) for e in exc.errors())
             return None
 
-    def _problem(self, kind: Any, base: Path_, err: ErrorDetails) -> Problem:
+    def _problem(self, kind: Any, base: KeyPath, err: ErrorDetails) -> Problem:
         where = locate(kind, tuple(err["loc"]))
-        path = base + where.path
-        return _problem(self, path, where, err)
+        return _problem(self, (*base, *where.path), where, err)
 
 
 @functools.cache
@@ -153,11 +154,9 @@ def _adapter(kind: Any) -> TypeAdapter[Any]:
 class Where:
     """An error's place in the data, and the model and key it concerns."""
 
-    path: Path_
+    path: KeyPath
     owner: type[BaseModel] | None  # the model whose key it is
-    key: str | None
     at_key: bool = False  # the mapping key itself is at fault
-    union: Any = None  # the union whose choice failed
 
 
 def _unwrap(kind: Any) -> tuple[Any, list[Any]]:
@@ -189,65 +188,193 @@ def _tags(kind: Any) -> dict[object, Any]:
         tags = [m.tag for m in meta if isinstance(m, Tag)]
         if tags:
             found[tags[0]] = inner
-        elif (
-            isinstance(inner, type)
-            and issubclass(inner, BaseModel)
-            and "kind" in inner.model_fields
-        ):
+        elif _is_model(inner) and "kind" in inner.model_fields:
             for value in typing.get_args(inner.model_fields["kind"].annotation):
                 found[value] = inner
     return found
 
 
 def locate(kind: Any, loc: tuple[str | int, ...]) -> Where:
-    """Follow a pydantic error location through the types: drop union tags from it and find
-    the model and key it is in."""
+    """Follow a pydantic error location through the types: drop the tags of unions from it
+    and find the model whose key it is."""
     path: list[str | int] = []
     owner: type[BaseModel] | None = None
-    key: str | None = None
-    union: Any = None
     for index, part in enumerate(loc):
         kind, meta = _unwrap(kind)
         if _is_union(kind):
-            members = [m for m in typing.get_args(kind) if m is not type(None)]
-            tagged = any(isinstance(m, Discriminator) for m in meta) or any(
-                isinstance(m, FieldInfo) and m.discriminator for m in meta
+            tagged = any(
+                isinstance(m, Discriminator) or (isinstance(m, FieldInfo) and m.discriminator)
+                for m in meta
             )
-            if tagged:
-                chosen = _tags(kind).get(part)
-                if chosen is not None:
-                    kind = chosen
-                    continue
-            kind, _ = _unwrap(members[0]) if len(members) == 1 else (kind, [])
+            if tagged and part in _tags(kind):
+                kind = _tags(kind)[part]
+                continue
+            members = [m for m in typing.get_args(kind) if m is not type(None)]
+            kind = _unwrap(members[0])[0] if len(members) == 1 else kind
         if part == "[key]":
-            return Where(tuple(path), owner, key, at_key=True)
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            name = next((n for n, f in kind.model_fields.items() if part in (n, f.alias)), None)
-            owner, key = kind, str(part)
-            path.append(part)
-            kind = kind.model_fields[name].annotation if name else Any
-            continue
-        origin = typing.get_origin(kind)
-        args = typing.get_args(kind)
+            return Where(tuple(path), owner, at_key=True)
         path.append(part)
-        if origin in (list, tuple) and args:
+        if _is_model(kind):
+            fields = kind.model_fields
+            owner, name = kind, next((n for n, f in fields.items() if part in (n, f.alias)), None)
+            kind = fields[name].annotation if name else Any
+            continue
+        args = typing.get_args(kind)
+        if typing.get_origin(kind) in (list, tuple) and args:
             kind = args[0]
-        elif origin is dict and args:
+        elif typing.get_origin(kind) is dict and args:
             kind = args[1]
-            if index + 1 < len(loc) and loc[index + 1] == "[key]":
-                return Where(tuple(path), owner, key, at_key=True)
+            if loc[index + 1 : index + 2] == ("[key]",):
+                return Where(tuple(path), owner, at_key=True)
         else:
             kind = Any
-    kind, meta = _unwrap(kind)
-    if _is_union(kind):
-        union = kind
-    return Where(tuple(path), owner, key, union=union)
+    return Where(tuple(path), owner)
 
 
 def near(word: str, allowed: Sequence[str]) -> str:
     """` Did you mean 'x'?` for a close spelling, else nothing."""
     found = difflib.get_close_matches(word, list(allowed), n=1)
     return f" Did you mean {found[0]!r}?" if found else ""
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _name(path: KeyPath) -> str:
+    """The key an error is about, for messages: `severity`, `in (item 2)`."""
+    names = [p for p in path if isinstance(p, str)]
+    key = names[-1] if names else "the file"
+    if path and isinstance(path[-1], int):
+        return f"{key} (item {path[-1] + 1})"
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class _Error:
+    """One pydantic error, placed in the document."""
+
+    doc: Document
+    path: KeyPath
+    where: Where
+    kind: str
+    value: Any
+    message: str
+    ctx: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return _name(self.path)
+
+    @property
+    def meaning(self) -> str:
+        """The description the definition gives the key, if any."""
+        owner, key = self.where.owner, self.path[-1] if self.path else None
+        info = owner.model_fields.get(str(key)) if owner is not None else None
+        return (info.description if info is not None else None) or ""
+
+    def at(self, code: str, message: str, *, key: bool = False, below: KeyPath = ()) -> Problem:
+        return error(code, self.doc.pos((*self.path, *below), key=key), message)
+
+
+def _unknown_key(e: _Error) -> Problem:
+    what = getattr(e.where.owner, "where", "this mapping")
+    allowed: tuple[str, ...] = e.where.owner.keys() if e.where.owner is not None else ()  # type: ignore[attr-defined]
+    word = "operator" if what == "a comparison" else "key"
+    key = str(e.path[-1])
+    return e.at(
+        "E-KEY",
+        f"unknown {word} {key!r} in {what}.{near(key, allowed)} "
+        f"Expected one of {', '.join(allowed)}",
+        key=True,
+    )
+
+
+def _missing(e: _Error) -> Problem:
+    what = getattr(e.where.owner, "where", "this mapping")
+    template = getattr(e.where.owner, "needs", "{where} needs {key!r}")
+    message = template.format(where=what, key=e.path[-1], doc=e.meaning)
+    return error("E-MISSING", e.doc.pos(e.path[:-1]), message)
+
+
+def _no_condition(e: _Error) -> Problem:
+    """A mapping that is no condition, or has more than one kind of condition in it."""
+    if not isinstance(e.value, dict):
+        return e.at(
+            "E-TYPE",
+            f"{e.name}: expected a condition (all, any, not, on_list, match, or field with an "
+            f"operator), found {describe(e.value)}",
+        )
+    ops = {op.value for op in Op}
+    strays = [k for k in e.value if k not in BRANCHES and k not in ops]
+    if strays and not any(k in BRANCHES for k in e.value):
+        stray = str(strays[0])
+        return e.at(
+            "E-KEY",
+            f"unknown key {stray!r} in a condition.{near(stray, BRANCHES)} "
+            f"Expected one of {', '.join(BRANCHES)}",
+            key=True,
+            below=(strays[0],),
+        )
+    found = ", ".join(map(str, e.value)) or "none"
+    return e.at("E-CONDITION", f"{e.message}; found {found}")
+
+
+def _own(e: _Error) -> Problem:
+    """Errors the definition raises itself, with a code and a message for officers."""
+    message = e.message
+    if e.kind == "E-TYPE":
+        message = f"{e.name}: {message}, found {describe(e.value)}"
+    return e.at(e.kind, message, below=tuple(e.ctx.get("at") or ()))
+
+
+def _bad_tag(e: _Error) -> Problem:
+    tag = str(e.ctx.get("discriminator", "")).strip("'")
+    expected = str(e.ctx.get("expected_tags", "")).replace("'", "")
+    return e.at(
+        "E-VALUE", f"{tag} must be one of {expected}, not {e.ctx.get('tag')!r}", below=(tag,)
+    )
+
+
+def _no_tag(e: _Error) -> Problem:
+    tag = str(e.ctx.get("discriminator", "")).strip("'")
+    return e.at("E-MISSING", f"{e.name} needs {tag!r}")
+
+
+def _not_allowed(e: _Error) -> Problem:
+    expected = str(e.ctx.get("expected", "")).replace("'", "")
+    return e.at("E-VALUE", f"{e.name} must be one of {expected}, not {e.value!r}")
+
+
+_LIMITS = {
+    "greater_than": "above {gt}",
+    "greater_than_equal": "at least {ge}",
+    "less_than": "below {lt}",
+    "less_than_equal": "at most {le}",
+}
+
+
+def _out_of_range(e: _Error) -> Problem:
+    limit = _LIMITS[e.kind].format(**{k: _number(v) for k, v in e.ctx.items()})
+    why = f" ({e.meaning})" if e.meaning else ""
+    return e.at("E-VALUE", f"{e.name} must be {limit}, not {_number(e.value)}{why}")
+
+
+def _length(e: _Error) -> Problem:
+    short = e.kind == "too_short"
+    size = e.ctx.get("min_length" if short else "max_length")
+    condition = e.name in ("all", "any")
+    noun = ("condition" if condition else "value") + ("" if size == 1 else "s")
+    count = len(e.value) if isinstance(e.value, list | str) else e.value
+    return e.at(
+        "E-CONDITION" if condition else "E-VALUE",
+        f"{e.name!r} needs {'at least' if short else 'at most'} "
+        f"{'one' if size == 1 else size} {noun}, found {count}",
+    )
+
+
+def _bad_form(e: _Error) -> Problem:
+    return e.at("E-VALUE", f"{e.name} {e.value!r} must be {e.meaning or e.ctx.get('pattern')}")
 
 
 _TYPES = {
@@ -264,124 +391,53 @@ _TYPES = {
     "date_from_datetime_parsing": "a date written YYYY-MM-DD",
     "date_from_datetime_inexact": "a date written YYYY-MM-DD",
 }
-_LIMITS = {
-    "greater_than": "above {gt}",
-    "greater_than_equal": "at least {ge}",
-    "less_than": "below {lt}",
-    "less_than_equal": "at most {le}",
+
+
+def _wrong_type(e: _Error) -> Problem:
+    if e.where.at_key:
+        return e.at(
+            "E-TYPE",
+            f"{_name(e.path[:-1])}: write the key {e.path[-1]!r} in quotes: YAML reads bare "
+            "digits as a number and drops leading zeros",
+            key=True,
+        )
+    hint = ""
+    if (
+        e.kind == "string_type"
+        and isinstance(e.value, int | float)
+        and not isinstance(e.value, bool)
+    ):
+        hint = " (write it in quotes: YAML reads bare digits as a number)"
+    expected = _TYPES.get(e.kind, "another kind of value")
+    return e.at("E-TYPE", f"{e.name}: expected {expected}, found {describe(e.value)}{hint}")
+
+
+_HANDLERS: dict[str, Callable[[_Error], Problem]] = {
+    "extra_forbidden": _unknown_key,
+    "missing": _missing,
+    "E-CONDITION": _no_condition,
+    "union_tag_invalid": _bad_tag,
+    "union_tag_not_found": _no_tag,
+    "enum": _not_allowed,
+    "literal_error": _not_allowed,
+    "too_short": _length,
+    "too_long": _length,
+    "string_pattern_mismatch": _bad_form,
+    **dict.fromkeys(_LIMITS, _out_of_range),
+    **dict.fromkeys(_TYPES, _wrong_type),
 }
 
 
-def _number(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _name(path: Path_) -> str:
-    """The key an error is about, for messages: `severity`, `in (item 2)`."""
-    names = [p for p in path if isinstance(p, str)]
-    key = names[-1] if names else "the file"
-    if path and isinstance(path[-1], int):
-        return f"{key} (item {path[-1] + 1})"
-    return key
-
-
-def _problem(doc: Document, path: Path_, where: Where, err: ErrorDetails) -> Problem:
-    kind, value, ctx = err["type"], err["input"], err.get("ctx") or {}
-    name = _name(path)
-    what = getattr(where.owner, "where", "this mapping")
-    if kind == "extra_forbidden":
-        allowed = where.owner.keys() if where.owner is not None else ()  # type: ignore[attr-defined]
-        word = "operator" if what == "a comparison" else "key"
-        return error(
-            "E-KEY",
-            doc.pos(path, key=True),
-            f"unknown {word} {path[-1]!r} in {what}.{near(str(path[-1]), allowed)} "
-            f"Expected one of {', '.join(allowed)}",
-        )
-    if kind == "missing":
-        info = where.owner.model_fields.get(str(path[-1])) if where.owner else None
-        template = getattr(where.owner, "needs", "{where} needs {key!r}")
-        doc_text = (info.description if info else None) or ""
-        message = template.format(where=what, key=path[-1], doc=doc_text)
-        return error("E-MISSING", doc.pos(path[:-1]), message)
-    if kind == "E-CONDITION" and not isinstance(value, dict):
-        return error(
-            "E-TYPE",
-            doc.pos(path),
-            f"{name}: expected a condition (all, any, not, on_list, match, or field with an "
-            f"operator), found {describe(value)}",
-        )
-    if kind == "E-CONDITION" and "comparison" not in err["msg"]:
-        found = ", ".join(map(str, value)) or "none"
-        ops = [op.value for op in Op]
-        strays = [k for k in value if str(k) not in BRANCHES and str(k) not in ops]
-        if strays and not any(k in BRANCHES for k in value):
-            stray = str(strays[0])
-            return error(
-                "E-KEY",
-                doc.pos((*path, strays[0]), key=True),
-                f"unknown key {stray!r} in a condition.{near(stray, BRANCHES)} "
-                f"Expected one of {', '.join(BRANCHES)}",
-            )
-        return error("E-CONDITION", doc.pos(path), f"{err['msg']}; found {found}")
-    if kind.startswith("E-"):
-        at = tuple(ctx.get("at") or ())
-        message = err["msg"]
-        if kind == "E-TYPE":
-            message = f"{name}: {message}, found {describe(value)}"
-        return error(kind, doc.pos(path + at), message)
-    if kind == "union_tag_invalid":
-        tag = ctx.get("discriminator", "").strip("'")
-        expected = str(ctx.get("expected_tags", "")).replace("'", "")
-        return error(
-            "E-VALUE",
-            doc.pos((*path, tag)),
-            f"{tag} must be one of {expected}, not {ctx.get('tag')!r}",
-        )
-    if kind == "union_tag_not_found":
-        tag = ctx.get("discriminator", "").strip("'")
-        return error("E-MISSING", doc.pos(path), f"{name} needs {tag!r}")
+def _problem(doc: Document, path: KeyPath, where: Where, err: ErrorDetails) -> Problem:
+    e = _Error(doc, path, where, err["type"], err["input"], err["msg"], dict(err.get("ctx") or {}))
+    if e.kind == "E-CONDITION" and "comparison" in e.message:  # one comparison, no operator
+        return _own(e)
     if where.at_key:
-        return error(
-            "E-TYPE",
-            doc.pos(path, key=True),
-            f"{_name(path[:-1])}: write the key {path[-1]!r} in quotes: YAML reads bare digits "
-            "as a number and drops leading zeros",
-        )
-    if kind in ("enum", "literal_error"):
-        expected = str(ctx.get("expected", "")).replace("'", "")
-        return error("E-VALUE", doc.pos(path), f"{name} must be one of {expected}, not {value!r}")
-    if kind in _LIMITS:
-        limit = _LIMITS[kind].format(**{k: _number(v) for k, v in ctx.items()})
-        info = where.owner.model_fields.get(str(path[-1])) if where.owner else None
-        why = f" ({info.description})" if info is not None and info.description else ""
-        return error("E-VALUE", doc.pos(path), f"{name} must be {limit}, not {_number(value)}{why}")
-    if kind in ("too_short", "too_long"):
-        size = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-        bound = "at least" if kind == "too_short" else "at most"
-        condition = name in ("all", "any")
-        noun = "condition" if condition else "value"
-        count = len(value) if isinstance(value, list | str) else value
-        return error(
-            "E-CONDITION" if condition else "E-VALUE",
-            doc.pos(path),
-            f"{name!r} needs {bound} {'one' if size == 1 else size} {noun}"
-            f"{'' if size == 1 else 's'}, found {count}",
-        )
-    if kind == "string_pattern_mismatch":
-        info = where.owner.model_fields.get(str(path[-1])) if where.owner else None
-        form = info.description if info is not None and info.description else ctx.get("pattern")
-        return error("E-VALUE", doc.pos(path), f"{name} {value!r} must be {form}")
-    if kind in _TYPES:
-        hint = ""
-        if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
-            hint = " (write it in quotes: YAML reads bare digits as a number)"
-        return error(
-            "E-TYPE",
-            doc.pos(path),
-            f"{name}: expected {_TYPES[kind]}, found {describe(value)}{hint}",
-        )
-    return error("E-VALUE", doc.pos(path), f"{name}: {err['msg']}")
+        return _wrong_type(e)
+    handler = _HANDLERS.get(e.kind, _own if e.kind.startswith("E-") else None)
+    if handler is None:
+        return e.at("E-VALUE", f"{e.name}: {e.message}")
+    return handler(e)
 
 
 def load(path: Path, display: str, problems: list[Problem]) -> Document | None:
@@ -402,8 +458,3 @@ def load(path: Path, display: str, problems: list[Problem]) -> Document | None:
         problems.append(error("E-YAML", Pos(display, 1, 1), f"not valid YAML: {exc}"))
         return None
     return Document(display, value, problems)
-
-
-def parse_text(text: str, display: str, problems: list[Problem]) -> Document:
-    """A document from text, for tests of single conditions."""
-    return Document(display, _yaml().load(text), problems)
