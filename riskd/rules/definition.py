@@ -40,6 +40,7 @@ from typing_extensions import TypeAliasType
 
 from riskd.domain import Direction, Procedure, Recommendation, RightType, TransportMode
 from riskd.features import CATEGORICAL, FEATURE_NAMES
+from riskd.features.schema import RULE_NUMERIC
 from riskd.policy import Combine
 from riskd.rules.ast import BRANCHES, Op, Operand, RuleSeverity
 from riskd.rules.fields import FIELDS, ROLES, FieldType
@@ -49,10 +50,12 @@ RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)*$")
 
 
 def field_types() -> dict[str, FieldType]:
-    """Every name a condition may compare: the catalogue, then the model's other features."""
+    """Every name a condition may compare: the catalogue, then the model's other features
+    (those known before the rules run; the rule-hit features are added after)."""
     types = {name: f.type for name, f in FIELDS.items()}
     for name in FEATURE_NAMES:
-        types.setdefault(name, FieldType.STRING if name in CATEGORICAL else FieldType.NUMBER)
+        if name not in RULE_NUMERIC:
+            types.setdefault(name, FieldType.STRING if name in CATEGORICAL else FieldType.NUMBER)
     return types
 
 

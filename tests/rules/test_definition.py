@@ -113,3 +113,41 @@ def test_the_schema_flags_the_same_mistakes_for_editors() -> None:
     assert list(VALIDATOR.iter_errors(misspelt))
     misspelt["rules"].pop(0)  # the rule on a model feature alone is valid
     assert list(VALIDATOR.iter_errors(misspelt)) == []
+
+
+# (line, column, code, the key named, what is expected), read off the input file
+WRONG_VALUES = [
+    (3, 9, "E-VALUE", "id", "upper case letters and digits"),
+    (4, 12, "E-TYPE", "title", "expected a text, found the number 5"),
+    (6, 15, "E-VALUE", "severity", "one of LOW, MEDIUM, HIGH or CRITICAL, not 'HUGE'"),
+    (7, 12, "E-VALUE", "score", "at most 1, not 1.5"),
+    (8, 17, "E-TYPE", "valid_from", "expected a date written YYYY-MM-DD"),
+    (12, 33, "E-TYPE", "gt", "expected a number, found the text 'many'"),
+    (13, 36, "E-TYPE", "prefix", "write it in quotes"),
+    (14, 32, "E-VALUE", "right_type", "one of TRADEMARK, COPYRIGHT or PATENT, not 'TRADEMAK'"),
+    (15, 16, "E-CONDITION", "any", "at least one condition"),
+    (16, 38, "E-VALUE", "between", "at least 2 values"),
+    (17, 11, "E-TYPE", "all", "expected a condition"),
+]
+
+
+def test_every_wrong_value_names_its_position_key_and_what_was_expected() -> None:
+    directory = compile_directory(INPUTS / "values", today=TODAY)
+    found = [
+        (p.pos.line, p.pos.column, p.code, p.message)
+        for p in directory.problems
+        if p.pos.file.endswith("rules.yaml")
+    ]
+    assert len(found) == len(WRONG_VALUES), found
+    for (line, column, code, message), (e_line, e_column, e_code, key, expected) in zip(
+        found, WRONG_VALUES, strict=True
+    ):
+        assert (line, column, code) == (e_line, e_column, e_code), message
+        assert message.startswith((key, f"'{key}'")) and expected in message, message
+
+
+def test_the_field_list_names_the_model_features_a_rule_may_read() -> None:
+    listed = CliRunner().invoke(cli, ["rules", "fields"]).output.splitlines()
+    names = {line.split()[0] for line in listed}
+    assert {"transport_mode", "importer_seizure_rate", "total_mass_kg"} <= names
+    assert "n_rule_hits" not in names  # added after the rules have run
