@@ -89,7 +89,15 @@ ONE_OR_MANY = AlsoAccepts(lambda full: full["items"])
 Text = StrictStr
 Number = StrictFloat
 Flag = StrictBool
-Day = Annotated[date, Field(strict=False, description="YYYY-MM-DD")]
+
+
+def _text_date(value: object) -> object:
+    if not isinstance(value, str):
+        raise PydanticCustomError("E-TYPE", "expected a date written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_text_date), Field(description="YYYY-MM-DD")]
 Fraction = Annotated[StrictFloat, Field(ge=0, le=1)]
 NonEmptyText = Annotated[StrictStr, Field(min_length=1)]
 Texts = Annotated[list[NonEmptyText], BeforeValidator(_listed), Field(min_length=1), ONE_OR_MANY]
@@ -201,17 +209,13 @@ class Comparison(Spec):
         """The operator and its constant, in the shape the evaluator reads."""
         op = self.written()[0]
         value = getattr(self, _attr(op))
-        if op in (Op.EQ, Op.NE):
-            return op, float(value) if isinstance(value, int) and not isinstance(
-                value, bool
-            ) else value
-        if op is Op.BETWEEN:
-            return op, (float(value[0]), float(value[1]))
         if op is Op.CONTAINS:
             return op, tuple(t.lower() for t in value)
         if isinstance(value, list):
             return op, tuple(value)
-        return op, float(value) if op in (Op.LT, Op.LE, Op.GT, Op.GE) else value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return op, float(value)
+        return op, value
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -309,7 +313,6 @@ Condition = TypeAliasType(
     ],
 )
 ConditionSpec = AllOfSpec | AnyOfSpec | NotSpec | OnListSpec | MatchConditionSpec | Comparison
-CONDITION: TypeAdapter[ConditionSpec] = TypeAdapter(Condition)
 
 # --- rule tests ----------------------------------------------------------------------------
 
