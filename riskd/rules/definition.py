@@ -337,19 +337,18 @@ def _bad() -> object:
 
 
 def _moment(value: object) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """A day (at noon UTC) or a date-time (UTC unless it says otherwise)."""
     if isinstance(value, str):
         try:
             return datetime.combine(date.fromisoformat(value), time(12, 0), UTC)
         except ValueError:
             pass
         try:
-            return _moment(datetime.fromisoformat(value))
+            at = datetime.fromisoformat(value)
         except ValueError:
             pass
-    if isinstance(value, date):
-        return datetime.combine(value, time(12, 0), UTC)
+        else:
+            return at if at.tzinfo else at.replace(tzinfo=UTC)
     raise PydanticCustomError("E-TYPE", "expected a date or a date-time, e.g. 2026-11-20")
 
 
