@@ -65,6 +65,7 @@ def test_a_rule_on_a_misspelt_field_is_refused_and_the_old_rules_keep_serving(
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+            admin.ReloadRules(apb.ReloadRulesRequest(), metadata=ADMIN_AUTH)
             before = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
             assert before.versions.rules.startswith("rules-") and before.rules > 10
             misspelt = ROOT / "tests" / "rules" / "inputs" / "misspelt_field" / "rules.yaml"
