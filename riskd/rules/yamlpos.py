@@ -14,7 +14,6 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +57,6 @@ def describe(value: object) -> str:
         return f"the number {value}"
     if isinstance(value, str):
         return f"the text {value!r}"
-    if isinstance(value, date):
-        return f"the date {value.isoformat()}"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -68,13 +65,11 @@ def describe(value: object) -> str:
 
 
 def plain(value: Any) -> Any:
-    """ruamel's annotated values as plain JSON-like data, dates as ISO texts."""
+    """ruamel's annotated values as plain JSON-like data."""
     if isinstance(value, dict):
         return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
     for kind in (bool, str, int, float):
         if isinstance(value, kind):
             return kind(value)
