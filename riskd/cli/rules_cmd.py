@@ -205,7 +205,7 @@ def backtest(
 )
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of rule, watchlist and policy files (docs/rules.schema.json)."""
-    from riskd.rules.schema import schema_text
+    from riskd.rules.definition import schema_text
 
     if out is None:
         click.echo(schema_text(), nl=False)
@@ -215,7 +215,9 @@ def schema(out: Path | None) -> None:
 
 @rules.command()
 def fields() -> None:
-    """List the fields rule conditions may name, with their types and meaning."""
+    """List the fields rule conditions may name, with their types and meaning: the catalogue,
+    then the model's other features."""
+    from riskd.rules.definition import field_types
     from riskd.rules.fields import FIELDS
 
     for field in FIELDS.values():
@@ -223,3 +225,6 @@ def fields() -> None:
         click.echo(
             f"{field.name:38} {field.type.value:8} {field.level.value:12} {field.doc}{values}"
         )
+    for name, kind in field_types().items():
+        if name not in FIELDS:
+            click.echo(f"{name:38} {kind.value:8} {'feature':12} a model feature")

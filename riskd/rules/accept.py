@@ -26,8 +26,8 @@ def load_rule_directory(path: Path, *, today: date) -> LoadedRules:
         error("E-TEST", r.pos, f"rule {r.rule_id} test {r.test_name!r} failed: {r.failure}")
         for r in report.failed
     ]
-    if failures or report.problems:
-        raise RuleSetRefused([*directory.problems, *report.problems, *failures])
+    if failures:
+        raise RuleSetRefused([*directory.problems, *failures])
     return LoadedRules(
         ruleset=directory.compiled,
         policy=directory.policy,

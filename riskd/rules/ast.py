@@ -6,33 +6,18 @@ at, so each later step (type-check, test failures, backtest report) can point ba
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from riskd.domain import Recommendation
 from riskd.rules.errors import Pos
-from riskd.rules.yamlpos import Node
+from riskd.rules.terms import Op, Operand, RuleSeverity
 
-
-class Op(enum.StrEnum):
-    """Comparison operators of a leaf condition `{field: NAME, <op>: VALUE}`."""
-
-    EQ = "eq"
-    NE = "ne"
-    IN = "in"
-    NOT_IN = "not_in"
-    PREFIX = "prefix"
-    CONTAINS = "contains"
-    LT = "lt"
-    LE = "le"
-    GT = "gt"
-    GE = "ge"
-    BETWEEN = "between"
-    EXISTS = "exists"
-
-
-Operand = str | float | bool | tuple[str, ...] | tuple[float, float]
+if TYPE_CHECKING:  # the definition builds on riskd.rules.terms, not on this module
+    from riskd.features import FeatureValue
+    from riskd.rules.definition import DeclarationSpec, TestMatchSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +60,15 @@ class OnList:
 Condition = Leaf | AllOf | AnyOf | NotOf | OnList
 
 
-class RuleSeverity(enum.StrEnum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
-    CRITICAL = "CRITICAL"
-
-
 @dataclass(frozen=True, slots=True)
 class RuleTest:
     """One embedded test: a declaration and whether the rule is expected to fire on it."""
 
     name: str
     pos: Pos
-    declaration: Node  # converted to domain types by riskd.rules.testdecl
-    matches: Node | None
-    features: Node | None
+    declaration: DeclarationSpec  # converted to domain types by riskd.rules.testdecl
+    matches: tuple[TestMatchSpec, ...]
+    features: Mapping[str, FeatureValue]
     fires: bool
     action: Recommendation | None
     line_nos: tuple[int, ...] | None

@@ -2,9 +2,9 @@
 
 Also the rule-set level checks an officer wants before a roll-out: duplicate ids, rules out of
 force, rules that can never fire (contradictory conditions, values a field never takes,
-watchlists whose entries have all expired) and unknown tags. Conditions on fields that are not
-in the catalogue are warnings, not errors: such a field is read from the declaration's
-features (e.g. a model feature) and, when absent, the condition does not hold.
+watchlists whose entries have all expired) and unknown tags. A field name must be in the
+catalogue or be one of the model's features: a misspelt name would otherwise make a rule that
+loads and never fires, so it refuses the rule set like every other error.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from riskd.domain import TransportMode
-from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, OnList, Op, Rule, walk
+from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, OnList, Rule, walk
+from riskd.rules.definition import OPS_OF_TYPE, field_types
 from riskd.rules.errors import Problem, error, warning
 from riskd.rules.fields import FIELDS, Field, FieldType
 from riskd.rules.lists import WatchList
+from riskd.rules.terms import Op
 
 SECTOR_TAGS = (
     "TRADEMARK",
@@ -35,13 +37,7 @@ SECTOR_TAGS = (
 )
 KNOWN_TAGS = frozenset(SECTOR_TAGS + tuple(m.value for m in TransportMode))
 
-_OPS_OF_TYPE: Mapping[FieldType, frozenset[Op]] = {
-    FieldType.STRING: frozenset(
-        {Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.PREFIX, Op.CONTAINS, Op.EXISTS}
-    ),
-    FieldType.NUMBER: frozenset({Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN, Op.EXISTS}),
-    FieldType.BOOLEAN: frozenset({Op.EQ, Op.NE, Op.EXISTS}),
-}
+FIELD_TYPES: Mapping[str, FieldType] = field_types()
 
 
 def field_of(name: str) -> Field | None:
@@ -109,43 +105,45 @@ def check_condition(condition: Condition, lists: Mapping[str, WatchList]) -> lis
 
 
 def _check_leaf(leaf: Leaf) -> list[Problem]:
-    field = field_of(leaf.field)
-    if field is None:
-        near = difflib.get_close_matches(leaf.field, list(FIELDS), n=1)
-        hint = f" Did you mean {near[0]!r}?" if near else ""
+    kind = FIELD_TYPES.get(leaf.field)
+    if kind is None:
+        found = difflib.get_close_matches(leaf.field, list(FIELD_TYPES), n=1)
+        hint = f" Did you mean {found[0]!r}?" if found else ""
         return [
-            warning(
-                "W-UNKNOWN-FIELD",
+            error(
+                "E-UNKNOWN-FIELD",
                 leaf.field_pos,
-                f"{leaf.field!r} is not a documented field; it is read from the "
-                f"declaration's features and the condition never holds without it.{hint}",
+                f"no field named {leaf.field!r}: not in the catalogue (`riskd rules fields`) "
+                f"nor a model feature, so the rule could never fire.{hint}",
             )
         ]
-    if leaf.op not in _OPS_OF_TYPE[field.type]:
-        allowed = ", ".join(sorted(o.value for o in _OPS_OF_TYPE[field.type]))
+    name = leaf.field
+    if leaf.op not in OPS_OF_TYPE[kind]:
+        allowed = ", ".join(sorted(o.value for o in OPS_OF_TYPE[kind]))
         return [
             error(
                 "E-OPERATOR",
                 leaf.pos,
-                f"{leaf.op.value!r} does not apply to {field.name} ({field.type.value}); "
+                f"{leaf.op.value!r} does not apply to {name} ({kind.value}); "
                 f"expected one of {allowed}",
             )
         ]
     if leaf.op in (Op.EQ, Op.NE):
         expected = {FieldType.STRING: str, FieldType.NUMBER: float, FieldType.BOOLEAN: bool}
-        if not isinstance(leaf.operand, expected[field.type]) or (
-            field.type is FieldType.NUMBER and isinstance(leaf.operand, bool)
+        if not isinstance(leaf.operand, expected[kind]) or (
+            kind is FieldType.NUMBER and isinstance(leaf.operand, bool)
         ):
-            quote = " (write it in quotes)" if field.type is FieldType.STRING else ""
+            quote = " (write it in quotes)" if kind is FieldType.STRING else ""
             return [
                 error(
                     "E-TYPE",
                     leaf.pos,
-                    f"{field.name} is a {field.type.value}; {leaf.op.value} needs a "
-                    f"{field.type.value}{quote}, not {leaf.operand!r}",
+                    f"{name} is a {kind.value}; {leaf.op.value} needs a "
+                    f"{kind.value}{quote}, not {leaf.operand!r}",
                 )
             ]
-    if field.values and leaf.op in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN):
+    field = field_of(name)
+    if field is not None and field.values and leaf.op in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN):
         given = leaf.operand if isinstance(leaf.operand, tuple) else (leaf.operand,)
         unknown = [v for v in given if v not in field.values]
         if unknown:

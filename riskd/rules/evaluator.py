@@ -16,9 +16,10 @@ import structlog
 
 from riskd.domain import Declaration, ItemAssessment, Match, RuleHit
 from riskd.features import Features
-from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, OnList, Op, Rule, walk
+from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, OnList, Rule, walk
 from riskd.rules.fields import FIELDS, ItemContext, Level, Reader, Value
 from riskd.rules.lists import WatchList
+from riskd.rules.terms import Op
 
 Predicate = Callable[[ItemContext], bool]
 log = structlog.get_logger("riskd.rules")

@@ -9,30 +9,23 @@ by themselves without anyone editing the file.
 from __future__ import annotations
 
 import enum
+import typing
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from riskd.domain import Declaration, Item, Match, TransportMode
-from riskd.rules.errors import Pos, Problem, error
+from riskd.domain import Declaration, Item, Match
+from riskd.rules.definition import AnyWatchList, EntrySpec, ListFile, ListSpec
+from riskd.rules.errors import Pos
 from riskd.rules.fields import ROLES
-from riskd.rules.yamlpos import Node, unknown_keys
+from riskd.rules.yamlpos import Document, KeyPath
 
 
 class ListKind(enum.StrEnum):
     PARTIES = "parties"
     MARKS = "marks"
     ROUTES = "routes"
-
-
-ROUTE_KEYS = ("origin", "departure", "destination", "transport_mode")
-_KEYS_OF_KIND: Mapping[ListKind, tuple[str, ...]] = {
-    ListKind.PARTIES: ("party", "role"),
-    ListKind.MARKS: ("mark", "recordation"),
-    ListKind.ROUTES: ROUTE_KEYS,
-}
-_COMMON_KEYS = ("reason", "source", "since", "expires")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,114 +118,47 @@ def route_of(declaration: Declaration) -> dict[str, str]:
     }
 
 
-def parse_lists(root: Node) -> list[WatchList]:
-    """The `lists:` of one file; problems go to the node's problem list."""
-    problems = root.problems
-    top = root.mapping("a mapping with the key 'lists'")
-    if top is None:
-        return []
-    problems.extend(unknown_keys(top, ("lists",), "a list file"))
-    nodes = top["lists"][1].sequence("a list of watchlists") if "lists" in top else None
+def parse_lists(doc: Document) -> list[WatchList]:
+    """The `lists:` of one file; problems go to the document. A broken list keeps its sound
+    entries, so that rules naming it are not reported as well."""
+    valid: ListFile | None = doc.validate(ListFile)
+    if valid is not None:
+        return [_watchlist(doc, ("lists", i), spec) for i, spec in enumerate(valid.lists)]
     found = []
-    for node in nodes or []:
-        parsed = _parse_list(node, problems)
-        if parsed is not None:
-            found.append(parsed)
+    written = doc.at(("lists",))
+    for index in range(len(written) if isinstance(written, list) else 0):
+        path = ("lists", index)
+        spec: ListSpec | None = doc.validate(AnyWatchList, path, report=False)
+        if spec is None:
+            spec = _sound_part(doc, path)
+        if spec is not None:
+            found.append(_watchlist(doc, path, spec))
     return found
 
 
-def _parse_list(node: Node, problems: list[Problem]) -> WatchList | None:
-    spec = node.mapping("a watchlist: a mapping with name, kind and entries")
-    if spec is None:
+def _sound_part(doc: Document, path: KeyPath) -> ListSpec | None:
+    """A broken list with only the entries that are sound on their own."""
+    written = doc.plain(path)
+    if not isinstance(written, dict) or not isinstance(written.get("entries"), list):
         return None
-    problems.extend(unknown_keys(spec, ("name", "kind", "description", "entries"), "a watchlist"))
-    for required in ("name", "kind", "entries"):
-        if required not in spec:
-            node.fail("E-MISSING", f"a watchlist needs {required!r}")
-    if any(k not in spec for k in ("name", "kind", "entries")):
+    bare: ListSpec | None = doc.validate(AnyWatchList, path, report=False, entries=[])
+    if bare is None:
         return None
-    name = spec["name"][1].text("the list's name")
-    kind_node = spec["kind"][1]
-    kind_text = kind_node.text("parties, marks or routes")
-    if kind_text not in {k.value for k in ListKind}:
-        if kind_text is not None:
-            kind_node.fail("E-VALUE", f"kind must be parties, marks or routes, not {kind_text!r}")
-        return None
-    kind = ListKind(kind_text)
-    description = spec["description"][1].text() or "" if "description" in spec else ""
-    entries = []
-    for entry_node in spec["entries"][1].sequence("a list of entries") or []:
-        entry = _parse_entry(entry_node, kind, problems)
-        if entry is not None:
-            entries.append(entry)
-    if name is None:
-        return None
-    return WatchList(name, kind, tuple(entries), node.pos, description)
+    entry = typing.get_args(type(bare).model_fields["entries"].annotation)[0]
+    entries = [
+        doc.validate(entry, (*path, "entries", i), report=False)
+        for i in range(len(written["entries"]))
+    ]
+    return bare.model_copy(update={"entries": [e for e in entries if e is not None]})
 
 
-def _parse_entry(node: Node, kind: ListKind, problems: list[Problem]) -> Entry | None:
-    spec = node.mapping(f"an entry of a {kind.value} list")
-    if spec is None:
-        return None
-    own = _KEYS_OF_KIND[kind]
-    problems.extend(unknown_keys(spec, own + _COMMON_KEYS, f"an entry of a {kind.value} list"))
-    ok = True
-    for required in ("reason", "source", "expires"):
-        if required not in spec:
-            node.fail(
-                "E-MISSING",
-                f"every listed entry needs {required!r} (why, on whose word, until when)",
-            )
-            ok = False
-    key: dict[str, str] = {}
-    for name in own:
-        if name in spec:
-            text = spec[name][1].text()
-            if text is None:
-                ok = False
-                continue
-            key[name] = normalise_mark(text) if name == "mark" else text.strip()
-    _check_key(node, kind, key, spec, problems)
-    reason = spec["reason"][1].text() if "reason" in spec else None
-    source = spec["source"][1].text() if "source" in spec else None
-    expires = spec["expires"][1].day() if "expires" in spec else None
-    since = spec["since"][1].day() if "since" in spec else None
-    if not ok or reason is None or source is None or expires is None:
-        return None
-    if since is not None and since > expires:
-        problems.append(error("E-VALUE", spec["since"][0], "since is after expires"))
-    return Entry(key, reason, source, expires, node.pos, since)
+def _watchlist(doc: Document, path: KeyPath, spec: ListSpec) -> WatchList:
+    entries = tuple(
+        _entry(doc, (*path, "entries", i), e) for i, e in enumerate(spec.entries) if e is not None
+    )
+    return WatchList(spec.name, ListKind(spec.kind), entries, doc.pos(path), spec.description)
 
 
-def _check_key(
-    node: Node,
-    kind: ListKind,
-    key: dict[str, str],
-    spec: dict[str, tuple[Pos, Node]],
-    problems: list[Problem],
-) -> None:
-    if kind is ListKind.PARTIES:
-        if "party" not in key:
-            node.fail("E-MISSING", "a parties entry needs 'party' (the party id)")
-        role = key.get("role")
-        if role is not None and role not in ROLES:
-            problems.append(
-                error(
-                    "E-VALUE",
-                    spec["role"][0],
-                    f"role must be one of {', '.join(ROLES)}, not {role!r}",
-                )
-            )
-    elif kind is ListKind.MARKS:
-        if not key:
-            node.fail("E-MISSING", "a marks entry needs 'mark' or 'recordation'")
-    elif not key:
-        node.fail("E-MISSING", f"a routes entry needs at least one of {', '.join(ROUTE_KEYS)}")
-    elif "transport_mode" in key and key["transport_mode"] not in {m.value for m in TransportMode}:
-        problems.append(
-            error(
-                "E-VALUE",
-                spec["transport_mode"][0],
-                f"unknown transport mode {key['transport_mode']!r}",
-            )
-        )
+def _entry(doc: Document, path: KeyPath, spec: EntrySpec) -> Entry:
+    key = {k: normalise_mark(v) if k == "mark" else v.strip() for k, v in spec.listed().items()}
+    return Entry(key, spec.reason, spec.source, spec.expires, doc.pos(path), spec.since)

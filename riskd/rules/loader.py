@@ -31,7 +31,7 @@ from riskd.rules.lists import WatchList, parse_lists
 from riskd.rules.parse import parse_rule_file
 from riskd.rules.policy_file import parse_currencies, parse_policy
 from riskd.rules.testdecl import TestInput, convert_test_input
-from riskd.rules.yamlpos import Node, load
+from riskd.rules.yamlpos import Document, load
 
 CURRENCY_FILE = "currencies.csv"
 
@@ -104,7 +104,7 @@ def compile_directory(path: Path, *, today: date) -> RuleDirectory:
     rules: list[Rule] = []
     broken: list[Condition] = []
     lists: list[WatchList] = []
-    policies: list[tuple[Node, bytes]] = []
+    policies: list[tuple[Document, bytes]] = []
     for file in rule_files(path):
         display = _display(file, path)
         root = load(file, display, problems)
@@ -126,7 +126,7 @@ def compile_directory(path: Path, *, today: date) -> RuleDirectory:
             problems.append(
                 error(
                     "E-FILE",
-                    root.pos,
+                    root.pos(()),
                     "expected a rule file (rules:), a list file "
                     "(lists:) or the policy file (policy:)",
                 )
@@ -137,7 +137,6 @@ def compile_directory(path: Path, *, today: date) -> RuleDirectory:
     problems.extend(check_rules(rules, by_name, today))
     for condition in broken:
         problems.extend(check_condition(condition, by_name))
-    problems.extend(check_test_inputs(rules, today))
     version = "rules-" + digest.hexdigest()[:12]
     compiled = None
     if not errors_of(problems):
@@ -163,37 +162,16 @@ def test_day(rule: Rule, today: date) -> date:
     return today
 
 
-def test_input(rule: Rule, index: int, today: date) -> tuple[TestInput | None, list[Problem]]:
-    """The index-th (0-based) test's input as domain objects, or the problems reading it."""
-    test = rule.tests[index]
-    problems: list[Problem] = []
-
-    def fresh(node: Node | None) -> Node | None:
-        return None if node is None else Node(node.value, node.pos, problems)
-
-    declaration = Node(test.declaration.value, test.declaration.pos, problems)
-    given = convert_test_input(
-        declaration,
-        fresh(test.matches),
-        fresh(test.features),
-        test_id=f"TEST-{rule.id}-{index + 1}",
-        on=test_day(rule, today),
+def test_input(rule: Rule, index: int, today: date) -> TestInput:
+    """The index-th (0-based) test's input as domain objects."""
+    return convert_test_input(
+        rule.tests[index], test_id=f"TEST-{rule.id}-{index + 1}", on=test_day(rule, today)
     )
-    return given, problems
 
 
-def check_test_inputs(rules: list[Rule], today: date) -> list[Problem]:
-    """Test declarations are checked with the rules, not only when the tests run."""
-    problems = []
-    for rule in rules:
-        for index in range(len(rule.tests)):
-            problems.extend(test_input(rule, index, today)[1])
-    return problems
-
-
-def _kind(root: Node) -> str | None:
-    if root.is_map():
-        keys = {str(k) for k in root.value}
+def _kind(root: Document) -> str | None:
+    if isinstance(root.tree, dict):
+        keys = {str(k) for k in root.tree}
         for kind in ("rules", "lists", "policy"):
             if kind in keys:
                 return kind
@@ -201,7 +179,7 @@ def _kind(root: Node) -> str | None:
 
 
 def _policy(
-    policies: list[tuple[Node, bytes]],
+    policies: list[tuple[Document, bytes]],
     rates: dict[str, float],
     problems: list[Problem],
     path: Path,
@@ -219,8 +197,8 @@ def _policy(
         problems.append(
             error(
                 "E-POLICY",
-                extra.pos,
-                f"a second policy file; the policy is already in {policies[0][0].pos.file}",
+                extra.pos(()),
+                f"a second policy file; the policy is already in {policies[0][0].file}",
             )
         )
     root, content = policies[0]

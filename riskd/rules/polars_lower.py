@@ -17,9 +17,10 @@ from datetime import date
 
 import polars as pl
 
-from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, Op, Rule, walk
+from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, Rule, walk
 from riskd.rules.fields import FIELDS, ROLES
 from riskd.rules.lists import Entry, ListKind, WatchList
+from riskd.rules.terms import Op
 
 DAY = pl.col("declared_date")
 

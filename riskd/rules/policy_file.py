@@ -12,29 +12,23 @@ import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from riskd.domain import Money, Recommendation
+from riskd.domain import Money
 from riskd.policy import Combine, Policy
+from riskd.rules.definition import MoneySpec, PolicyFile, PolicySpec, Spec
 from riskd.rules.errors import Pos, Problem, error
-from riskd.rules.yamlpos import Node, unknown_keys
+from riskd.rules.yamlpos import Document
 
-POLICY_SECTIONS = (
-    "lanes",
-    "combine",
-    "matches",
-    "random_selection",
-    "referral",
-    "exhibition",
-    "capacity",
-)
-SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
-    "lanes": ("blue", "yellow", "red", "detain"),
-    "combine": ("method", "rule_weight", "model_weight", "match_weight"),
-    "matches": ("detain_from_score",),
-    "random_selection": ("rate", "salt"),
-    "referral": ("threshold",),
-    "exhibition": ("minimum", "on_match"),
-    "capacity": ("default", "offices"),
-}
+
+def _sections() -> dict[str, tuple[str, ...]]:
+    sections = {}
+    for name, info in PolicySpec.model_fields.items():
+        section = info.annotation
+        assert isinstance(section, type) and issubclass(section, Spec)
+        sections[name] = section.keys()
+    return sections
+
+
+SECTION_KEYS: Mapping[str, tuple[str, ...]] = _sections()
 
 
 def parse_currencies(path: Path, display: str, problems: list[Problem]) -> dict[str, float]:
@@ -73,159 +67,65 @@ def parse_currencies(path: Path, display: str, problems: list[Problem]) -> dict[
     return rates
 
 
-def parse_policy(root: Node, content: bytes, rates: Mapping[str, float]) -> Policy | None:
+def parse_policy(doc: Document, content: bytes, rates: Mapping[str, float]) -> Policy | None:
     """The `policy:` of a policy file, over the defaults of `Policy`."""
-    top = root.mapping("a mapping with the key 'policy'")
-    if top is None or "policy" not in top:
+    valid: PolicyFile | None = doc.validate(PolicyFile)
+    if valid is None:
         return None
-    root.problems.extend(unknown_keys(top, ("policy",), "the policy file"))
-    spec = top["policy"][1].mapping(f"a mapping with {', '.join(POLICY_SECTIONS)}")
-    if spec is None:
-        return None
-    root.problems.extend(unknown_keys(spec, POLICY_SECTIONS, "the policy"))
-    before = len(root.problems)
-    sections: dict[str, dict[str, tuple[Pos, Node]]] = {}
-    for name, (_, node) in spec.items():
-        if name in SECTION_KEYS:
-            mapping = node.mapping(f"a mapping with {', '.join(SECTION_KEYS[name])}") or {}
-            root.problems.extend(unknown_keys(mapping, SECTION_KEYS[name], f"policy {name}"))
-            sections[name] = mapping
+    spec = valid.policy
     default = Policy()
-    lanes = sections.get("lanes", {})
-    combine = sections.get("combine", {})
-    randoms = sections.get("random_selection", {})
-    exhibition = sections.get("exhibition", {})
-    values = {
-        "audit_from": _fraction(lanes, "blue", default.audit_from),
-        "document_check_from": _fraction(lanes, "yellow", default.document_check_from),
-        "inspection_from": _fraction(lanes, "red", default.inspection_from),
-        "detain_from": _fraction(lanes, "detain", None),
-        "rule_weight": _fraction(combine, "rule_weight", default.rule_weight),
-        "model_weight": _fraction(combine, "model_weight", default.model_weight),
-        "match_weight": _fraction(combine, "match_weight", default.match_weight),
-        "random_rate": _fraction(randoms, "rate", default.random_rate),
-    }
-    lane_keys = ("audit_from", "document_check_from", "inspection_from", "detain_from")
-    thresholds = [v for v in (values[k] for k in lane_keys) if v is not None]
-    if thresholds != sorted(thresholds) and "lanes" in spec:
-        spec["lanes"][1].fail("E-VALUE", "lanes must rise: blue <= yellow <= red <= detain")
-    if values["random_rate"] == 0.0:
-        randoms["rate"][1].fail(
-            "E-VALUE",
-            "the random selection rate is never zero: without it "
-            "outcomes are no unbiased sample for retraining",
-        )
-    method = Combine.MAX
-    if "method" in combine:
-        text = combine["method"][1].text("max or noisy_or")
-        if text not in {c.value for c in Combine}:
-            combine["method"][1].fail(
-                "E-VALUE", f"combine method must be max or noisy_or, not {text!r}"
-            )
-        else:
-            method = Combine(text)
-    match_from = 0.0
-    if "detain_from_score" in sections.get("matches", {}):
-        node = sections["matches"]["detain_from_score"][1]
-        match_from = node.number("a match score between 0 and 100") or 0.0
-    salt = default.random_salt
-    if "salt" in randoms:
-        salt = randoms["salt"][1].text("a text") or salt
-    threshold = _threshold(sections.get("referral", {}), rates) or default.referral_threshold
-    minimum = _recommendation(exhibition, "minimum", default.exhibition_minimum)
-    on_match = _recommendation(exhibition, "on_match", default.exhibition_on_match)
-    capacity = _capacity(sections.get("capacity", {}))
-    if len(root.problems) > before:
+    lanes, combine = spec.lanes, spec.combine
+
+    def given(value: float | None, fallback: float) -> float:
+        return fallback if value is None else value
+
+    rising = [
+        given(lanes.blue, default.audit_from),
+        given(lanes.yellow, default.document_check_from),
+        given(lanes.red, default.inspection_from),
+        *([lanes.detain] if lanes.detain is not None else []),
+    ]
+    before = len(doc.problems)
+    if rising != sorted(rising) and doc.at(("policy", "lanes")) is not None:
+        doc.fail("E-VALUE", ("policy", "lanes"), "lanes must rise: blue <= yellow <= red <= detain")
+    threshold = _threshold(doc, spec.referral.threshold, rates) or default.referral_threshold
+    if len(doc.problems) > before:
         return None
+    default_rate = spec.capacity.default
+    capacity = {"*": default_rate} if default_rate is not None else {}
+    capacity.update(spec.capacity.offices)
     return Policy(
         version="policy-" + hashlib.sha256(content).hexdigest()[:12],
-        audit_from=float(values["audit_from"] or 0.0),
-        document_check_from=float(values["document_check_from"] or 0.0),
-        inspection_from=float(values["inspection_from"] or 0.0),
-        detain_from=values["detain_from"],
-        combine=method,
-        rule_weight=float(values["rule_weight"] or 0.0),
-        model_weight=float(values["model_weight"] or 0.0),
-        match_weight=float(values["match_weight"] or 0.0),
-        match_detain_from=match_from,
-        random_rate=float(values["random_rate"] or 0.0),
-        random_salt=salt,
+        audit_from=rising[0],
+        document_check_from=rising[1],
+        inspection_from=rising[2],
+        detain_from=lanes.detain,
+        combine=combine.method or Combine.MAX,
+        rule_weight=given(combine.rule_weight, default.rule_weight),
+        model_weight=given(combine.model_weight, default.model_weight),
+        match_weight=given(combine.match_weight, default.match_weight),
+        match_detain_from=spec.matches.detain_from_score or 0.0,
+        random_rate=given(spec.random_selection.rate, default.random_rate),
+        random_salt=spec.random_selection.salt or default.random_salt,
         referral_threshold=threshold,
         rates_to_base=dict(rates) or dict(default.rates_to_base),
-        exhibition_minimum=minimum,
-        exhibition_on_match=on_match,
+        exhibition_minimum=spec.exhibition.minimum or default.exhibition_minimum,
+        exhibition_on_match=spec.exhibition.on_match or default.exhibition_on_match,
         inspection_capacity=capacity,
     )
 
 
-def _fraction(
-    section: dict[str, tuple[Pos, Node]], key: str, default: float | None
-) -> float | None:
-    if key not in section:
-        return default
-    node = section[key][1]
-    value = node.number("a number between 0 and 1")
-    if value is not None and not 0.0 <= value <= 1.0:
-        node.fail("E-VALUE", f"{key} must be between 0 and 1, not {value}")
-    return value
-
-
-def _recommendation(
-    section: dict[str, tuple[Pos, Node]], key: str, default: Recommendation
-) -> Recommendation:
-    if key not in section:
-        return default
-    node = section[key][1]
-    text = node.text()
-    if text not in {r.value for r in Recommendation}:
-        node.fail("E-VALUE", f"{key} must be one of {', '.join(r.value for r in Recommendation)}")
-        return default
-    return Recommendation(text)
-
-
-def _threshold(section: dict[str, tuple[Pos, Node]], rates: Mapping[str, float]) -> Money | None:
-    if "threshold" not in section:
+def _threshold(
+    doc: Document, threshold: MoneySpec | None, rates: Mapping[str, float]
+) -> Money | None:
+    if threshold is None:
         return None
-    node = section["threshold"][1]
-    spec = node.mapping("a value {amount: 50000, currency: USD}") or {}
-    amount = spec["amount"][1].number() if "amount" in spec else None
-    currency = spec["currency"][1].text() if "currency" in spec else None
-    if amount is None or currency is None:
-        node.fail("E-VALUE", "the referral threshold needs amount and currency")
-        return None
-    code = currency.upper()
+    code = threshold.currency.upper()
     if code == "USD":
-        return Money(amount, code)
+        return Money(threshold.amount, code)
     if code not in rates:
-        spec["currency"][1].fail("E-VALUE", f"currency {currency} is not in currencies.csv")
+        path = ("policy", "referral", "threshold", "currency")
+        doc.fail("E-VALUE", path, f"currency {threshold.currency} is not in currencies.csv")
         return None
     # suspect values are summed in USD, so the threshold is held in USD too
-    return Money(round(amount * rates[code], 2), "USD")
-
-
-def _capacity(section: dict[str, tuple[Pos, Node]]) -> dict[str, float]:
-    capacity: dict[str, float] = {}
-    if "default" in section:
-        value = _fraction(section, "default", None)
-        if value is not None:
-            capacity["*"] = value
-    if "offices" in section:
-        offices_node = section["offices"][1]
-        offices = offices_node.mapping("a mapping of office code to inspection rate")
-        written = {str(k): k for k in offices_node.value} if offices_node.is_map() else {}
-        for office, (key_pos, node) in (offices or {}).items():
-            if not isinstance(written[office], str):
-                node.problems.append(
-                    error(
-                        "E-TYPE",
-                        key_pos,
-                        f"write the office code in quotes, "
-                        f'e.g. "{office}": YAML reads '
-                        "bare digits as a number",
-                    )
-                )
-                continue
-            value = _fraction({office: (node.pos, node)}, office, None)
-            if value is not None:
-                capacity[office] = value
-    return capacity
+    return Money(round(threshold.amount * rates[code], 2), "USD")

@@ -22,7 +22,7 @@ from riskd.domain import RuleHit
 from riskd.policy import recommend
 from riskd.register.model import EMPTY_REGISTER
 from riskd.rules.ast import RuleTest
-from riskd.rules.errors import Pos, Problem
+from riskd.rules.errors import Pos
 from riskd.rules.evaluator import CompiledRule, declared_on, explain, item_contexts
 from riskd.rules.loader import RuleDirectory, test_input
 from riskd.rules.testdecl import TestInput
@@ -42,7 +42,6 @@ class TestResult:
 class TestReport:
     results: tuple[TestResult, ...]
     untested: tuple[tuple[str, Pos], ...]
-    problems: tuple[Problem, ...] = ()  # test declarations that could not be read
 
     @property
     def failed(self) -> list[TestResult]:
@@ -50,7 +49,7 @@ class TestReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.problems
+        return not self.failed
 
 
 def discover(directory: RuleDirectory) -> Iterator[tuple[CompiledRule, RuleTest]]:
@@ -64,10 +63,8 @@ def discover(directory: RuleDirectory) -> Iterator[tuple[CompiledRule, RuleTest]
 
 def run_test(
     directory: RuleDirectory, compiled: CompiledRule, test: RuleTest, today: date
-) -> TestResult | list[Problem]:
-    given, problems = test_input(compiled.rule, compiled.rule.tests.index(test), today)
-    if given is None:
-        return problems
+) -> TestResult:
+    given = test_input(compiled.rule, compiled.rule.tests.index(test), today)
     assert directory.compiled is not None
     contexts = item_contexts(
         given.declaration, given.items, given.features, directory.compiled.rates_to_usd
@@ -116,20 +113,13 @@ def _failure(
 
 
 def run_tests(directory: RuleDirectory, *, today: date) -> TestReport:
-    results: list[TestResult] = []
-    problems: list[Problem] = []
-    for compiled, test in discover(directory):
-        outcome = run_test(directory, compiled, test, today)
-        if isinstance(outcome, TestResult):
-            results.append(outcome)
-        else:
-            problems.extend(outcome)
+    results = [run_test(directory, c, t, today) for c, t in discover(directory)]
     untested = tuple(
         (c.rule.id, c.rule.pos)
         for c in (directory.compiled.rules if directory.compiled else ())
         if not c.rule.tests
     )
-    return TestReport(tuple(results), untested, tuple(problems))
+    return TestReport(tuple(results), untested)
 
 
 @dataclass
@@ -145,8 +135,6 @@ class PrettyReporter:
 
     def report(self, report: TestReport) -> None:
         c = self.console
-        for problem in report.problems:
-            c.print(f"[red]{escape(str(problem))}[/red]")
         for result in report.results:
             if result.passed:
                 if self.verbose:
@@ -158,10 +146,7 @@ class PrettyReporter:
                 c.print(f"     {escape(line)}")
         passed = len(report.results) - len(report.failed)
         colour = "green" if report.ok else "red"
-        c.print(
-            f"[{colour}]{passed}/{len(report.results)} tests passed[/{colour}]"
-            + (f", {len(report.problems)} unreadable" if report.problems else "")
-        )
+        c.print(f"[{colour}]{passed}/{len(report.results)} tests passed[/{colour}]")
         if report.untested:
             c.print(
                 f"[yellow]rules without a test ({len(report.untested)}):[/yellow] "
@@ -186,7 +171,6 @@ class JsonReporter:
                 for r in report.results
             ],
             "untested": [{"rule_id": rule_id, "pos": pos(p)} for rule_id, p in report.untested],
-            "problems": [str(p) for p in report.problems],
         }
         json.dump(document, self.out, indent=2, default=str)
         self.out.write("\n")

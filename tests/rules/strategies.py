@@ -24,11 +24,12 @@ from riskd.domain import (
     RightType,
     TransportMode,
 )
-from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, OnList, Op, Rule, RuleSeverity
+from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, OnList, Rule
 from riskd.rules.errors import Pos
 from riskd.rules.fields import FIELDS, FieldType, Level
 from riskd.rules.frame import Screened
 from riskd.rules.lists import Entry, ListKind, WatchList, normalise_mark
+from riskd.rules.terms import Op, RuleSeverity
 
 POS = Pos("generated.yaml", 1, 1)
 START = date(2026, 1, 1)

@@ -14,13 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskd.domain import Declaration, Direction, Item, ItemAssessment, TransportMode
-from riskd.rules.ast import Leaf, Op, Rule, RuleSeverity
+from riskd.rules.ast import Leaf, Rule
 from riskd.rules.backtest import evaluate_frame
 from riskd.rules.check import check_condition
 from riskd.rules.errors import errors_of
 from riskd.rules.evaluator import compile_rules, declared_on, item_contexts
 from riskd.rules.frame import Screened, frame_of, prepare_frame
 from riskd.rules.lists import WatchList
+from riskd.rules.terms import Op, RuleSeverity
 from tests.rules.strategies import POS, RATES, rules, screened, vocabularies, watchlists
 
 

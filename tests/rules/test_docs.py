@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from riskd.rules.ast import Op
 from riskd.rules.fields import FIELDS, Level
 from riskd.rules.policy_file import SECTION_KEYS
+from riskd.rules.terms import Op
 
 GUIDE = (Path(__file__).parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
 CODE = Path(__file__).parents[2] / "riskd" / "rules"

@@ -7,20 +7,21 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from riskd.rules.ast import AllOf, AnyOf, Leaf, NotOf, OnList, Op
+from riskd.rules.ast import AllOf, AnyOf, Leaf, NotOf, OnList
 from riskd.rules.check import check_condition, never_fires
 from riskd.rules.errors import Pos, Problem, Severity, sorted_problems
 from riskd.rules.lists import ListKind, WatchList
 from riskd.rules.loader import compile_directory
 from riskd.rules.parse import parse_condition
-from riskd.rules.yamlpos import Node
+from riskd.rules.terms import Op
+from riskd.rules.yamlpos import Document
 from tests.rules.factory import TODAY, write_dir
 
 
 def condition_of(text: str) -> tuple[object, list[Problem]]:
     problems: list[Problem] = []
-    node = Node(YAML().load(text), Pos("c.yaml", 1, 1), problems)
-    return parse_condition(node), problems
+    document = Document("c.yaml", YAML().load(text), problems)
+    return parse_condition(document), problems
 
 
 def test_a_nested_condition_parses_into_its_tree_with_positions() -> None:
@@ -95,7 +96,7 @@ def leaf(field: str, op: Op, operand: object) -> Leaf:
         (leaf("hs_chapter", Op.EQ, 64.0), "E-TYPE", Severity.ERROR),
         (leaf("match_authorised", Op.EQ, "yes"), "E-TYPE", Severity.ERROR),
         (leaf("transport_mode", Op.EQ, "POST"), "W-NEVER-FIRES", Severity.WARNING),
-        (leaf("transport_mod", Op.EQ, "POSTAL"), "W-UNKNOWN-FIELD", Severity.WARNING),
+        (leaf("transport_mod", Op.EQ, "POSTAL"), "E-UNKNOWN-FIELD", Severity.ERROR),
         (OnList(Pos("f", 1, 1), "suspect"), "E-UNKNOWN-LIST", Severity.ERROR),
     ],
 )

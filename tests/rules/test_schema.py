@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
+from riskd.rules.definition import rules_schema
 from riskd.rules.loader import rule_files
-from riskd.rules.schema import rules_schema
 from riskd.rules.yamlpos import load
 
 ROOT = Path(__file__).parents[2]

@@ -56,6 +56,33 @@ def test_rules_reload_swaps_and_a_broken_rule_set_is_refused(tmp_path: Path) -> 
         riskd_server.close()
 
 
+def test_a_rule_on_a_misspelt_field_is_refused_and_the_old_rules_keep_serving(
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    riskd_server = start_server(tmp_path, rules_dir=rules, reload_poll_seconds=0)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
+            admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+            admin.ReloadRules(apb.ReloadRulesRequest(), metadata=ADMIN_AUTH)
+            before = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
+            assert before.versions.rules.startswith("rules-") and before.rules > 10
+            misspelt = ROOT / "tests" / "rules" / "inputs" / "misspelt_field" / "rules.yaml"
+            shutil.copy(misspelt, rules / "misspelt.yaml")  # a rule without tests
+            with pytest.raises(grpc.RpcError) as caught:
+                admin.ReloadRules(apb.ReloadRulesRequest(), metadata=ADMIN_AUTH)
+            problems = _problems(caught.value)
+            assert any("misspelt.yaml:11:19" in p and "E-UNKNOWN-FIELD" in p for p in problems), (
+                problems
+            )
+            after = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
+            assert after.versions.rules == before.versions.rules
+            assert after.rules == before.rules
+    finally:
+        riskd_server.close()
+
+
 def test_model_reload_swaps_and_a_corrupt_model_is_refused(tmp_path: Path) -> None:
     registry = tmp_path / "models"
     fit = subprocess.run(
