@@ -25,11 +25,11 @@ import numpy as np
 
 from fixtures.generate import history_frame
 from riskd.features import FEATURE_NAMES, declaration_features
+from riskd.history import declarations_of as declarations_from_history
 from riskd.model import load_model_dir
 from riskd.store.profiles import SqliteProfiles
 from training.dataset import build_table
 from training.fit import FitConfig, fit
-from training.history import declarations_from_history
 
 TRAIN_ROWS = 200_000
 CALLS = 20_000

@@ -23,11 +23,16 @@ from typing import Any
 import msgspec
 import polars as pl
 
-from riskd.domain import Assessment, Declaration, OutcomeResult
+from riskd.domain import Assessment, Declaration, Outcome, OutcomeResult, StoredDecision
 from riskd.features import CATEGORICAL, FEATURE_NAMES, ProfileSpec, history_features
-from riskd.features.declaration import history_rows
 from riskd.features.profiles import profile_feature_names
-from riskd.policy import DEFAULT_RATES_TO_USD
+from riskd.history import (
+    BUILTIN_RATES_TO_USD,
+    RatesToUsd,
+    decision_rows,
+    history_table,
+    read_history,
+)
 from riskd.register.model import Register
 from training.history import with_match_features
 from training.mapping import ColumnMapping, load_mapping
@@ -153,13 +158,6 @@ def build_mapped_table(
     return TrainingTable(frame, table.features, table.categorical, table.source)
 
 
-def read_history(path: Path) -> pl.DataFrame:
-    """A history table file (the fixtures' `history.parquet`, or CSV with its columns)."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return pl.read_parquet(path)
-    return pl.read_csv(path, try_parse_dates=True)
-
-
 def build_history_table(
     data: Path, history: Sequence[Path] = (), register: Register | None = None
 ) -> TrainingTable:
@@ -197,37 +195,41 @@ ORDER BY d.decided_at, d.decision_id
 """
 
 
-def history_from_store(database: Path) -> pl.DataFrame:
-    """The store's decisions as a history table; the latest outcome of each is its label.
-
-    A declaration counts as inspected when an outcome was recorded for it, infringing when
-    that outcome is a seizure; the outcome is known from its `recorded_at`. Values are
-    converted to US dollars at the built-in policy rates.
-    """
+def history_from_store(database: Path, rates: RatesToUsd = BUILTIN_RATES_TO_USD) -> pl.DataFrame:
+    """The store's decisions as a history table, written by `riskd.history.decision_rows`:
+    the latest outcome of each is its label, known from its `recorded_at`; values are
+    converted to US dollars at `rates` (the rule directory's currency table)."""
     rows: list[dict[str, object]] = []
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-        for _, decl_json, assess_json, random_sel, result, recorded_at in conn.execute(
+        for decision_id, decl_json, assess_json, _, result, recorded_at in conn.execute(
             _STORE_QUERY
         ):
-            declaration = msgspec.json.decode(decl_json, type=Declaration)
-            assessment = msgspec.json.decode(assess_json, type=Assessment)
-            known = result is not None
-            for row in history_rows(
-                declaration, assessment.items, assessment.rule_hits, DEFAULT_RATES_TO_USD
-            ):
-                row["inspected"] = known
-                row["random_selection"] = bool(random_sel)
-                row["infringing"] = (result == OutcomeResult.SEIZED.value) if known else None
-                row["known_at"] = datetime.fromisoformat(recorded_at) if known else None
-                rows.append(row)
+            outcomes = (
+                ()
+                if result is None
+                else (
+                    Outcome(
+                        outcome_id=f"{decision_id}:latest",
+                        decision_id=decision_id,
+                        result=OutcomeResult(result),
+                        recorded_at=datetime.fromisoformat(recorded_at),
+                    ),
+                )
+            )
+            stored = StoredDecision(
+                assessment=msgspec.json.decode(assess_json, type=Assessment),
+                declaration=msgspec.json.decode(decl_json, type=Declaration),
+                outcomes=outcomes,
+            )
+            rows += decision_rows(stored, rates)
     if not rows:
         raise ValueError(f"the store {database.name} holds no decisions")
-    return pl.DataFrame(rows, infer_schema_length=None)
+    return history_table(rows)
 
 
-def build_store_table(database: Path) -> TrainingTable:
+def build_store_table(database: Path, rates: RatesToUsd = BUILTIN_RATES_TO_USD) -> TrainingTable:
     return build_table(
-        history_from_store(database), source={"kind": "store", "data": database.name}
+        history_from_store(database, rates), source={"kind": "store", "data": database.name}
     )
 
 

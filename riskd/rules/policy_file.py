@@ -67,6 +67,9 @@ def parse_currencies(path: Path, display: str, problems: list[Problem]) -> dict[
                     error("E-CSV", pos, "expected a 3-letter ISO currency and a positive rate")
                 )
                 continue
+            if code == "USD" and rate != 1.0:
+                problems.append(error("E-CSV", pos, "USD is the base currency: its rate is 1"))
+                continue
             if code in rates:
                 problems.append(error("E-CSV", pos, f"currency {code} is listed twice"))
             rates[code] = rate
