@@ -465,7 +465,9 @@ def read_history(path: Path) -> pl.DataFrame:
             ) from exc
         return check_history(frame, path.name)
     try:
-        frame = pl.read_csv(path, infer_schema=False)
+        # the schema's columns as text, checked below; any others (features) inferred
+        text = dict.fromkeys(FULL_SCHEMA, pl.String())
+        frame = pl.read_csv(path, infer_schema_length=10_000, schema_overrides=text)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise HistoryError(path.name, None, None, f"not a readable CSV file: {exc}") from exc
     return check_history(frame, path.name)
