@@ -357,3 +357,16 @@ def test_the_match_pass_writes_item_and_declaration_match_columns() -> None:
         rates=RATES,
     )
     assert [r["match_score"] for r in again] == [70.0, 95.0]
+
+
+def test_a_currency_table_may_not_give_usd_another_rate(tmp_path: Path) -> None:
+    from riskd.rules.errors import Problem
+    from riskd.rules.policy_file import parse_currencies
+
+    path = tmp_path / "currencies.csv"
+    path.write_text("currency,usd_per_unit\nUSD,0.9\nEUR,1.1\n", encoding="utf-8")
+    problems: list[Problem] = []
+    assert parse_currencies(path, "rules/currencies.csv", problems) == {"EUR": 1.1}
+    assert [str(p) for p in problems] == [
+        "rules/currencies.csv:2:1: error E-CSV: USD is the base currency: its rate is 1"
+    ]

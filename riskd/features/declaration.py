@@ -3,9 +3,9 @@
 `declaration_features` computes every feature of `riskd.features.schema.FEATURE_NAMES`
 except the rule-hit ones, which `with_rule_hits` adds once the rules have run. History
 features come from a `HistoryProvider` (the store's entity profiles); without one, every
-party and commodity is new. Values are converted to US dollars by `riskd.history.to_usd`
-at the snapshot's rates (None: the built-in table). The training table (`riskd.features.frame`) computes the same
-names from the history table; a test checks that both agree row by row.
+party and commodity is new. Values are converted to US dollars by `riskd.history.to_usd` at
+the snapshot's rates (None: the built-in table). The training table (`riskd.features.frame`)
+computes the same names from the history table; a test checks that both agree row by row.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 Input: the history table of `riskd.history`, one row per item (the fixtures'
 `history.parquet` and the training datasets; optional columns may be absent). Item-level
-profiles count each item with its declaration's label, as serving does. Output: one row per declaration with every feature of `FEATURE_NAMES` plus the
-label columns. Each profile's counts come from as-of joins on time against cumulative sums
-per key, excluding the declaration's own timestamp, so a row only sees what was known
-before it: the leakage test in tests/features checks exactly that.
+profiles count each item with its declaration's label, as serving does. Output: one row per
+declaration with every feature of `FEATURE_NAMES` plus the label columns. Each profile's
+counts come from as-of joins on time against cumulative sums per key, excluding the
+declaration's own timestamp, so a row only sees what was known before it: the leakage test
+in tests/features checks exactly that.
 """
 
 from __future__ import annotations

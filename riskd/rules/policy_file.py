@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from riskd.domain import Money, Recommendation
+from riskd.history import to_usd
 from riskd.policy import Combine, Policy
 from riskd.rules.errors import Pos, Problem, error
 from riskd.rules.yamlpos import Node, unknown_keys
@@ -196,14 +197,12 @@ def _threshold(section: dict[str, tuple[Pos, Node]], rates: Mapping[str, float])
     if amount is None or currency is None:
         node.fail("E-VALUE", "the referral threshold needs amount and currency")
         return None
-    code = currency.upper()
-    if code == "USD":
-        return Money(amount, code)
-    if code not in rates:
+    usd = to_usd(Money(amount, currency), rates)
+    if usd is None:
         spec["currency"][1].fail("E-VALUE", f"currency {currency} is not in currencies.csv")
         return None
     # suspect values are summed in USD, so the threshold is held in USD too
-    return Money(round(amount * rates[code], 2), "USD")
+    return Money(round(usd, 2), "USD")
 
 
 def _capacity(section: dict[str, tuple[Pos, Node]]) -> dict[str, float]:
