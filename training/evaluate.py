@@ -66,7 +66,7 @@ def inside_training_window(table: TrainingTable, window: tuple[datetime, datetim
 def missing_history(table: TrainingTable, window: tuple[datetime, datetime]) -> str | None:
     """Why the table's profile features start empty, if they do: it begins after the model's
     training window and was built without the earlier data (`--history`), so every party
-    and commodity looks new at first (KCS: P@5 % 0.75 instead of 0.98)."""
+    and commodity looks new at first (the KCS model: P@5 % 0.735 instead of 0.983)."""
     if table.source.get("kind") == "store" or table.source.get("history"):
         return None
     if table.frame.height == 0:
