@@ -25,11 +25,11 @@ import numpy as np
 
 from fixtures.generate import history_frame
 from riskd.features import FEATURE_NAMES, declaration_features
+from riskd.history import declarations_of
 from riskd.model import load_model_dir
 from riskd.store.sqlite import SqliteProfiles
 from training.dataset import build_table
 from training.fit import FitConfig, fit
-from training.history import declarations_from_history
 
 TRAIN_ROWS = 200_000
 CALLS = 20_000
@@ -82,7 +82,7 @@ def main(results_dir: Path) -> dict[str, Any]:
         ]
 
         print("serving features with SQLite profiles …", file=sys.stderr, flush=True)
-        declarations = list(declarations_from_history(history.head(PROFILE_DECLARATIONS * 3)))
+        declarations = list(declarations_of(history.head(PROFILE_DECLARATIONS * 3)))
         profiles = SqliteProfiles(Path(tmp) / "riskd.db")
         profiles.record_declarations(declarations[:PROFILE_DECLARATIONS])
         probes = declarations[PROFILE_DECLARATIONS : PROFILE_DECLARATIONS + 2000]

@@ -27,24 +27,9 @@ from riskd.domain import (
     Referral,
     RuleHit,
 )
+from riskd.history import BUILTIN_RATES_TO_USD, to_usd
 from riskd.model import ModelScore
 from riskd.register.model import Register
-
-# Approximate rates to US dollars; a policy file may replace them.
-DEFAULT_RATES_TO_USD: Mapping[str, float] = {
-    "USD": 1.0,
-    "EUR": 1.08,
-    "GBP": 1.27,
-    "CNY": 0.138,
-    "HKD": 0.128,
-    "JPY": 0.0066,
-    "KRW": 0.00072,
-    "VND": 0.000039,
-    "INR": 0.012,
-    "TRY": 0.029,
-    "AED": 0.272,
-    "RUB": 0.011,
-}
 
 DEFAULT_REFERRAL_THRESHOLD = Money(50_000.0, "USD")
 
@@ -89,7 +74,8 @@ class Policy:
     random_salt: str = "riskd"
     # value of suspect goods from which a case is referred as a suspected crime
     referral_threshold: Money = DEFAULT_REFERRAL_THRESHOLD
-    rates_to_base: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES_TO_USD))
+    # US dollars per unit of each currency (the rule directory's currencies.csv)
+    rates_to_base: Mapping[str, float] = field(default_factory=lambda: dict(BUILTIN_RATES_TO_USD))
     # EXHIBITION goods: at least this control, and this (instead of DETAIN) on a risky match
     exhibition_minimum: Recommendation = Recommendation.RELEASE
     exhibition_on_match: Recommendation = Recommendation.DETAIN
@@ -102,8 +88,8 @@ class Policy:
             raise ValueError(f"random_rate must be in (0, 1], not {self.random_rate}")
 
     def in_base_currency(self, money: Money) -> float | None:
-        rate = self.rates_to_base.get(money.currency.upper())
-        return None if rate is None else money.amount * rate
+        """The amount in US dollars by `riskd.history.to_usd`, the one conversion."""
+        return to_usd(money, self.rates_to_base)
 
     def randomly_selected(self, declaration_id: str) -> bool:
         """Reproducible draw from the declaration id, so a replay draws the same."""

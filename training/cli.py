@@ -11,18 +11,20 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import polars as pl
 
 from riskd import __version__
 from riskd.domain import ReloadRefused, StoreUnavailable
+from riskd.history import BUILTIN_RATES_TO_USD, RatesToUsd, read_history
 from riskd.model import load_model_dir
 from riskd.model.registry import model_dir, production_version
 from riskd.register.load import RegisterFileError, load_register
+from riskd.rules.errors import Problem
+from riskd.rules.policy_file import parse_currencies
 from riskd.store import StoreSchemaError, open_profiles
 from riskd.store.export import EmptyStore
 from riskd.store.factory import store_label
@@ -37,6 +39,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _say(message: str) -> None:
     click.echo(message, err=True)
+
+
+class Refused(click.ClickException):
+    """A request the command will not carry out as given (exit 2, one line on stderr)."""
+
+    exit_code = 2
 
 
 def source_options(func: F) -> F:
@@ -66,6 +74,28 @@ def source_options(func: F) -> F:
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="Training table, store (.db), history table, or external file (with --mapping).",
     )(func)
+
+
+def currencies_option(func: F) -> F:
+    """--currencies: the currency table item values are converted with."""
+    return click.option(
+        "--currencies",
+        "currency_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Currency table (currency,usd_per_unit) of the rule set serving uses "
+        "[default: the built-in table, that of the shipped rules/currencies.csv].",
+    )(func)
+
+
+def _rates(currency_file: Path | None) -> RatesToUsd:
+    """The rates of a currency file, read as the rule loader reads it; bad rows are fatal."""
+    if currency_file is None:
+        return BUILTIN_RATES_TO_USD
+    problems: list[Problem] = []
+    rates = parse_currencies(currency_file, currency_file.name, problems)
+    if problems:
+        raise click.ClickException("; ".join(str(p) for p in problems[:5]))
+    return rates
 
 
 def _load(
@@ -128,6 +158,7 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the training table (Parquet, with a .features.json).",
 )
+@currencies_option
 def dataset(
     store: str | None,
     data: Path | None,
@@ -135,6 +166,7 @@ def dataset(
     history: tuple[Path, ...],
     register_file: Path | None,
     out: Path,
+    currency_file: Path | None,
 ) -> None:
     """Build a training table: features as known at each declaration, and its label."""
     if (store is None) == (data is None):
@@ -142,7 +174,7 @@ def dataset(
     if store is not None:
         _say(f"reading decisions and outcomes from {store_label(store)} …")
         try:
-            table = build_store_table(store)
+            table = build_store_table(store, _rates(currency_file))
         except (StoreSchemaError, StoreUnavailable, EmptyStore) as exc:
             raise click.ClickException(str(exc)) from exc
     else:
@@ -268,6 +300,11 @@ def fit_cmd(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the result here instead of standard output.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Evaluate even declarations inside the model's own training window.",
+)
 def evaluate(
     model_path: Path | None,
     registry: Path,
@@ -279,10 +316,15 @@ def evaluate(
     start: datetime | None,
     fmt: str,
     out: Path | None,
+    force: bool,
 ) -> None:
     """Precision, recall and value caught at 1/2/5/10 % inspection rates, AUC and
-    calibration, beside the production model and a rules-only baseline."""
+    calibration, beside the production model and a rules-only baseline.
+
+    Refuses declarations inside the model's own training window (exit 2) unless --force,
+    and warns when the period's profiles start empty for want of --history."""
     from training.evaluate import evaluate as run_evaluation
+    from training.evaluate import inside_training_window, missing_history, training_window
     from training.report import render_html
 
     if (model_path is None) == (version is None):
@@ -297,8 +339,25 @@ def evaluate(
     except ReloadRefused as exc:
         raise click.ClickException(str(exc)) from exc
     table = _load(data, mapping, history, register_file)
+    window = training_window(model)
+    if window is not None:
+        note = missing_history(table, window)
+        if note is not None:
+            _say(f"warning: {note}")
     if start is not None:
         table = table.between(start, None)
+    if window is not None:
+        inside = inside_training_window(table, window)
+        later = window[1] + timedelta(seconds=1)
+        if inside and not force:
+            raise Refused(
+                f"{inside} of the {table.labelled().height} labelled declarations to evaluate "
+                f"lie inside the model's training window ({window[0]:%Y-%m-%d} to "
+                f"{window[1]:%Y-%m-%d %H:%M}), where its figures say nothing of new data; "
+                f"evaluate a later period (--from {later:%Y-%m-%dT%H:%M:%S}) or pass --force"
+            )
+        if inside:
+            _say(f"warning: forced: {inside} declarations lie inside the training window")
     try:
         evaluation = run_evaluation(model, table, production)
     except ValueError as exc:
@@ -347,6 +406,8 @@ def promote_cmd(
     result = promote(registry, version, margin=margin, force=force, evaluation=report)
     for problem in result.problems:
         _say(problem)
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
     click.echo(
         json.dumps(
             {
@@ -354,6 +415,7 @@ def promote_cmd(
                 "previous": result.previous,
                 "promoted": result.promoted,
                 "problems": result.problems,
+                "warnings": result.warnings,
                 "comparison": result.comparison,
             },
             indent=2,
@@ -374,15 +436,16 @@ def promote_cmd(
 @click.option(
     "--store", required=True, help="The riskd store: a SQLite path or postgresql://... URL."
 )
-def seed_profiles_cmd(history_file: Path, store: str) -> None:
+@currencies_option
+def seed_profiles_cmd(history_file: Path, store: str, currency_file: Path | None) -> None:
     """Count a history's declarations and outcomes into the store's entity profiles, so that
     a new store serves with the history its model was trained on."""
-    history = (
-        pl.read_parquet(history_file)
-        if history_file.suffix == ".parquet"
-        else pl.read_csv(history_file, try_parse_dates=True)
-    )
-    profiles = open_profiles(store)
+    rates = _rates(currency_file)
+    try:
+        history = read_history(history_file)
+    except ValueError as exc:  # a HistoryError names file, row and column
+        raise click.ClickException(str(exc)) from exc
+    profiles = open_profiles(store, rates)
     try:
         count = seed_profiles(history, profiles, progress=True)
     finally:

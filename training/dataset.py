@@ -23,6 +23,7 @@ import polars as pl
 
 from riskd.features import CATEGORICAL, FEATURE_NAMES, ProfileSpec, history_features
 from riskd.features.profiles import profile_feature_names
+from riskd.history import BUILTIN_RATES_TO_USD, RatesToUsd, read_history
 from riskd.register.model import Register
 from riskd.store import DecisionStore, open_store
 from riskd.store.export import history_table
@@ -151,13 +152,6 @@ def build_mapped_table(
     return TrainingTable(frame, table.features, table.categorical, table.source)
 
 
-def read_history(path: Path) -> pl.DataFrame:
-    """A history table file (the fixtures' `history.parquet`, or CSV with its columns)."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return pl.read_parquet(path)
-    return pl.read_csv(path, try_parse_dates=True)
-
-
 def build_history_table(
     data: Path, history: Sequence[Path] = (), register: Register | None = None
 ) -> TrainingTable:
@@ -181,18 +175,21 @@ def build_history_table(
     return TrainingTable(frame, table.features, table.categorical, table.source)
 
 
-def history_from_store(store: DecisionStore) -> pl.DataFrame:
+def history_from_store(
+    store: DecisionStore, rates: RatesToUsd = BUILTIN_RATES_TO_USD
+) -> pl.DataFrame:
     """The store's decisions as a history table (`riskd.store.export`): the latest outcome
-    of each is its label; values in US dollars at the built-in policy rates."""
-    return history_table(store.decisions())
+    of each is its label, known from its `recorded_at`; values in US dollars at `rates`."""
+    return history_table(store.decisions(), rates)
 
 
-def build_store_table(url: str) -> TrainingTable:
+def build_store_table(url: str, rates: RatesToUsd = BUILTIN_RATES_TO_USD) -> TrainingTable:
     """The training table of a store named as the `store` setting names it (a SQLite path
-    or a postgresql:// URL)."""
+    or a postgresql:// URL); values converted at `rates` (the rule directory's currency
+    table)."""
     store = open_store(url, create=False)
     try:
-        history = history_from_store(store)
+        history = history_from_store(store, rates)
     finally:
         store.close()
     return build_table(history, source={"kind": "store", "data": store_label(url)})

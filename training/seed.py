@@ -13,25 +13,18 @@ from itertools import islice
 import polars as pl
 from tqdm import tqdm
 
-from riskd.domain import OutcomeResult
+from riskd.history import declarations_of, outcomes_of
 from riskd.store.profiles import ProfileStore
-from training.history import declarations_from_history
 
 BATCH = 1000
 
 
 def seed_profiles(history: pl.DataFrame, profiles: ProfileStore, *, progress: bool = False) -> int:
     """Count the history's declarations and outcomes into the profiles; the declarations read."""
-    results = {
-        row["declaration_id"]: row["result"]
-        for row in history.filter(pl.col("result").is_not_null())
-        .group_by("declaration_id")
-        .agg(pl.col("result").first())
-        .iter_rows(named=True)
-    }
+    results = outcomes_of(history)
     ordered = history.sort("declared_at", maintain_order=True)
     total = history["declaration_id"].n_unique()
-    declarations = declarations_from_history(ordered)
+    declarations = declarations_of(ordered)
     seen = 0
     with tqdm(
         total=total, desc="profiles", unit="decl", file=sys.stderr, disable=not progress
@@ -42,7 +35,7 @@ def seed_profiles(history: pl.DataFrame, profiles: ProfileStore, *, progress: bo
                 result = results.get(declaration.declaration_id)
                 if result is not None:
                     profiles.record_outcome(
-                        f"history:{declaration.declaration_id}", declaration, OutcomeResult(result)
+                        f"history:{declaration.declaration_id}", declaration, result
                     )
             seen += len(batch)
             bar.update(len(batch))

@@ -180,7 +180,10 @@ def backtest(
             stages.update(1)
 
     stages.set_postfix_str("reading history")
-    history = read_history(history_path)
+    try:
+        history = read_history(history_path)
+    except ValueError as exc:  # a HistoryError names file, row and column
+        raise click.ClickException(str(exc)) from exc
     stages.update(1)
     rule_list = list(candidate.rules) + list(base.rules if base else [])
     has_matches = {"best_match_score", "match_score"} & set(history.columns)

@@ -3,8 +3,9 @@
 `declaration_features` computes every feature of `riskd.features.schema.FEATURE_NAMES`
 except the rule-hit ones, which `with_rule_hits` adds once the rules have run. History
 features come from a `HistoryProvider` (the store's entity profiles); without one, every
-party and commodity is new. The training table (`riskd.features.frame`) computes the same
-names from the history table; a test checks that both agree row by row.
+party and commodity is new. Values are converted to US dollars by `riskd.history.to_usd` at
+the snapshot's rates (None: the built-in table). The training table (`riskd.features.frame`)
+computes the same names from the history table; a test checks that both agree row by row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from riskd.domain import Declaration, Item, ItemAssessment, Match, NoRiskReason, RuleHit
+from riskd.domain import Declaration, Item, ItemAssessment, Match, RuleHit
 from riskd.features.profiles import (
     EMPTY_COUNTS,
     NO_HISTORY,
@@ -30,6 +31,7 @@ from riskd.features.profiles import (
     smoothed_rate,
     spec_key,
 )
+from riskd.history import BUILTIN_RATES_TO_USD, RatesToUsd, match_columns, rule_hit_columns, to_usd
 
 FeatureValue = float | str | None
 Features = Mapping[str, FeatureValue]
@@ -37,15 +39,9 @@ Features = Mapping[str, FeatureValue]
 OVERALL_KEY = "all"
 
 
-def value_usd(item: Item, rates_to_usd: Mapping[str, float] | None) -> float | None:
-    """The item's value in US dollars, or None when its currency has no known rate."""
-    if item.value is None:
-        return None
-    currency = item.value.currency.upper()
-    if currency == "USD":
-        return item.value.amount
-    rate = (rates_to_usd or {}).get(currency)
-    return None if rate is None else item.value.amount * rate
+def value_usd(item: Item, rates_to_usd: RatesToUsd | None) -> float | None:
+    """The item's value in US dollars by `riskd.history.to_usd` (None: the built-in rates)."""
+    return to_usd(item.value, BUILTIN_RATES_TO_USD if rates_to_usd is None else rates_to_usd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +93,7 @@ def declaration_features(
 
 def with_rule_hits(features: Features, rule_hits: Sequence[RuleHit]) -> dict[str, FeatureValue]:
     """The features plus the rule-hit ones (shadow rules do not count)."""
-    live = [h for h in rule_hits if not h.shadow]
-    return {
-        **features,
-        "n_rule_hits": float(len(live)),
-        "max_rule_score": max((h.score for h in live), default=0.0),
-    }
+    return {**features, **rule_hit_columns(rule_hits)}
 
 
 def _lead_index(values: Sequence[float | None]) -> int:
@@ -135,23 +126,9 @@ def _goods_features(
 
 
 def match_features(matches: Sequence[Match]) -> dict[str, FeatureValue]:
-    """The trademark-match features of all matches of a declaration."""
-    if not matches:
-        return {
-            "best_match_method": None,
-            "best_match_score": None,
-            "n_risky_matches": 0.0,
-            "best_match_class_fit": None,
-            "best_match_authorised": None,
-        }
-    best = max(matches, key=lambda m: m.score)
-    return {
-        "best_match_method": best.method.value,
-        "best_match_score": best.score,
-        "n_risky_matches": float(sum(m.raises_risk for m in matches)),
-        "best_match_class_fit": float(best.no_risk_reason is not NoRiskReason.OUTSIDE_CLASSES),
-        "best_match_authorised": float(best.authorised),
-    }
+    """The trademark-match features of all matches of a declaration (the history table's
+    declaration-level match columns)."""
+    return dict(match_columns(matches))
 
 
 def _history_features(
@@ -225,21 +202,19 @@ def profile_increments(
 
 
 def outcome_increments(
-    declaration: Declaration, infringing: bool, infringing_lines: frozenset[int] | None = None
+    declaration: Declaration, infringing: bool
 ) -> list[tuple[tuple[str, str], ProfileCounts]]:
     """What a known inspection outcome adds to the declaration's profiles.
 
-    Item-level profiles count an item as seized when its line is among `infringing_lines`,
-    or, when the outcome does not say which lines, when the declaration was found infringing.
+    An outcome is recorded per declaration (`RecordOutcome` names no lines), so each of its
+    items counts as seized when the declaration was; training reads labels the same way.
     """
     keys = profile_keys(declaration)
     seized = ProfileCounts(0.0, 1.0, float(infringing))
     added: list[tuple[tuple[str, str], ProfileCounts]] = [((OVERALL, OVERALL_KEY), seized)]
     added += [((n, k), seized) for n, k in keys.declaration.items() if k is not None]
-    for item, item_keys in zip(declaration.items, keys.items, strict=True):
-        hit = infringing if infringing_lines is None else item.line_no in infringing_lines
-        counts = ProfileCounts(0.0, 1.0, float(hit))
-        added += [((n, k), counts) for n, k in item_keys.items() if k is not None]
+    for item_keys in keys.items:
+        added += [((n, k), seized) for n, k in item_keys.items() if k is not None]
     return added
 
 
@@ -258,35 +233,3 @@ def add_counts(a: ProfileCounts, b: ProfileCounts) -> ProfileCounts:
 
 def is_missing(value: FeatureValue) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def history_rows(
-    declaration: Declaration,
-    items: tuple[ItemAssessment, ...] = (),
-    rule_hits: Sequence[RuleHit] = (),
-    rates_to_usd: Mapping[str, float] | None = None,
-) -> list[dict[str, object]]:
-    """The declaration as rows of the history table (one per item), with its match and
-    rule-hit features repeated on every row, so that training reads them as serving does."""
-    fields = declaration_fields(declaration)
-    evidence = {
-        **match_features([m for item in items for m in item.matches]),
-        **{k: v for k, v in with_rule_hits({}, rule_hits).items()},
-    }
-    return [
-        {
-            "declaration_id": declaration.declaration_id,
-            "declared_at": declaration.declared_at,
-            "direction": declaration.direction.value,
-            "procedure": declaration.procedure.value,
-            **fields,
-            "line_no": item.line_no,
-            "hs_code": item.hs_code,
-            "quantity": item.quantity,
-            "net_mass_kg": item.net_mass_kg,
-            "value_usd": value_usd(item, rates_to_usd),
-            "item_origin_country": item.origin_country,
-            **evidence,
-        }
-        for item in declaration.items
-    ]

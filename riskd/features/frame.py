@@ -1,11 +1,12 @@
 """The same features over a whole history table, point-in-time, with polars.
 
-Input: the history table, one row per item, with the columns of `HISTORY_COLUMNS` (the
-fixtures' `history.parquet` and the training datasets have them; optional ones may be
-absent). Output: one row per declaration with every feature of `FEATURE_NAMES` plus the
-label columns. Each profile's counts come from as-of joins on time against cumulative sums
-per key, excluding the declaration's own timestamp, so a row only sees what was known
-before it: the leakage test in tests/features checks exactly that.
+Input: the history table of `riskd.history`, one row per item (the fixtures'
+`history.parquet` and the training datasets; optional columns may be absent). Item-level
+profiles count each item with its declaration's label, as serving does. Output: one row per
+declaration with every feature of `FEATURE_NAMES` plus the label columns. Each profile's
+counts come from as-of joins on time against cumulative sums per key, excluding the
+declaration's own timestamp, so a row only sees what was known before it: the leakage test
+in tests/features checks exactly that.
 """
 
 from __future__ import annotations
@@ -22,38 +23,39 @@ from riskd.features.profiles import (
     profile_feature_names,
     smoothed_rate,
 )
+from riskd.history import DECLARATION_MATCH_COLUMNS, FULL_SCHEMA
+from riskd.history import REQUIRED_COLUMNS as REQUIRED_HISTORY_COLUMNS
 
 # Columns the history table must have; the rest of the contract is optional.
-REQUIRED_COLUMNS: tuple[str, ...] = ("declaration_id", "declared_at", "hs_code")
+REQUIRED_COLUMNS: tuple[str, ...] = REQUIRED_HISTORY_COLUMNS
 
-# Optional columns and the type they are read as when present (else all missing).
+# Optional columns the features read, with their type in `riskd.history` (else all missing).
 OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
-    "direction": pl.String(),
-    "customs_office": pl.String(),
-    "transport_mode": pl.String(),
-    "procedure": pl.String(),
-    "declarant_id": pl.String(),
-    "importer_id": pl.String(),
-    "exporter_id": pl.String(),
-    "consignee_id": pl.String(),
-    "origin_country": pl.String(),
-    "departure_country": pl.String(),
-    "line_no": pl.Int64(),
-    "quantity": pl.Float64(),
-    "net_mass_kg": pl.Float64(),
-    "value_usd": pl.Float64(),
-    "item_origin_country": pl.String(),
-    "inspected": pl.Boolean(),
-    "random_selection": pl.Boolean(),
-    "infringing": pl.Boolean(),
-    "known_at": pl.Datetime("us"),
-    "best_match_method": pl.String(),
-    "best_match_score": pl.Float64(),
-    "n_risky_matches": pl.Float64(),
-    "best_match_class_fit": pl.Float64(),
-    "best_match_authorised": pl.Float64(),
-    "n_rule_hits": pl.Float64(),
-    "max_rule_score": pl.Float64(),
+    name: FULL_SCHEMA[name]
+    for name in (
+        "direction",
+        "customs_office",
+        "transport_mode",
+        "procedure",
+        "declarant_id",
+        "importer_id",
+        "exporter_id",
+        "consignee_id",
+        "origin_country",
+        "departure_country",
+        "line_no",
+        "quantity",
+        "net_mass_kg",
+        "value_usd",
+        "item_origin_country",
+        "inspected",
+        "random_selection",
+        "infringing",
+        "known_at",
+        *DECLARATION_MATCH_COLUMNS,
+        "n_rule_hits",
+        "max_rule_score",
+    )
 }
 
 _STRING_KEYS = (
@@ -271,10 +273,15 @@ def history_features(
         .with_row_index("_row")
         .with_columns(pl.col("infringing").alias("_label"), pl.lit("all").alias("_overall"))
     )
-    # items in declaration order, each knowing its declaration's row
+    # items in declaration order, each knowing its declaration's row; an outcome is
+    # recorded per declaration, so each item carries its declaration's label and time, as
+    # serving counts them (`outcome_increments`), however fine the table's own labels are
     items = (
-        items.join(
-            declarations.select("declaration_id", pl.col("_row").alias("_drow")),
+        items.drop("_label", "known_at")
+        .join(
+            declarations.select(
+                "declaration_id", pl.col("_row").alias("_drow"), "_label", "known_at"
+            ),
             on="declaration_id",
         )
         .sort("_drow", "line_no")

@@ -11,7 +11,9 @@ Counting conventions (one place, here):
   the key; earlier means strictly before the declaration's own timestamp.
 - `inspections` counts the earlier ones whose inspection outcome was already known, and
   `seizures` those of them found infringing. An outcome is known from its `known_at` time
-  (the time the result was recorded); a declaration never sees its own outcome.
+  (the time the result was recorded); a declaration never sees its own outcome. An outcome
+  is recorded per declaration, so in item-level profiles each of its items counts as seized
+  when the declaration was.
 - the seizure rate is smoothed towards the overall rate known at the time, so a party with
   one clean inspection is not "0 % risk".
 """

@@ -22,10 +22,12 @@ import numpy as np
 import polars as pl
 
 from riskd.domain import Recommendation
+from riskd.history import read_history as history_table_file
+from riskd.history import with_match_columns
 from riskd.policy import Combine, Policy
 from riskd.rules.ast import Leaf, Rule, walk
 from riskd.rules.fields import FIELDS, Level
-from riskd.rules.frame import declarations_of, prepare_frame
+from riskd.rules.frame import prepare_frame
 from riskd.rules.lists import WatchList
 from riskd.rules.loader import RuleDirectory
 from riskd.rules.polars_lower import (
@@ -47,13 +49,8 @@ def _quiet(_: str) -> None:
 
 
 def read_history(path: Path) -> pl.DataFrame:
-    """A history file: Parquet, or CSV with `declared_at` in ISO 8601."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return pl.read_parquet(path)
-    frame = pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=True)
-    if frame.schema.get("declared_at") == pl.String:
-        frame = frame.with_columns(pl.col("declared_at").str.to_datetime(time_zone="UTC"))
-    return frame
+    """A history file (Parquet or CSV), read and checked by `riskd.history.read_history`."""
+    return history_table_file(path)
 
 
 def fields_used(rules: Sequence[Rule]) -> set[str]:
@@ -72,48 +69,13 @@ def add_history_features(history: pl.DataFrame, needed: set[str]) -> pl.DataFram
 
 
 def add_matches(history: pl.DataFrame, register_path: Path, progress: Progress) -> pl.DataFrame:
-    """Best-match columns computed by the matcher over the history's items (slow; optional:
-    histories exported from the store carry them)."""
+    """Match columns computed by the serving matcher over the history's items, by the one
+    pass of `riskd.history` (slow; optional: histories exported from the store carry them)."""
     from riskd.matching import build_matcher
     from riskd.register.load import load_register
-    from riskd.rules.evaluator import best_match
 
     matcher = build_matcher(load_register(register_path))
-    rows: dict[str, list[object]] = {
-        k: []
-        for k in (
-            "declaration_id",
-            "line_no",
-            "best_match_score",
-            "match_recordation_id",
-            "match_right_type",
-            "match_authorised",
-            "match_raises_risk",
-        )
-    }
-    for screened in declarations_of(history.sort("declaration_id", "line_no", maintain_order=True)):
-        progress("matching")
-        declaration = screened.declaration
-        for item in declaration.items:
-            best = best_match(matcher.match_item(item, declaration))
-            rows["declaration_id"].append(declaration.declaration_id)
-            rows["line_no"].append(item.line_no)
-            rows["best_match_score"].append(best.score if best else None)
-            rows["match_recordation_id"].append(best.recordation_id if best else None)
-            rows["match_right_type"].append(best.right_type.value if best else None)
-            rows["match_authorised"].append(best.authorised if best else None)
-            rows["match_raises_risk"].append(best.raises_risk if best else None)
-    found = pl.DataFrame(
-        rows,
-        schema_overrides={
-            "best_match_score": pl.Float64,
-            "match_authorised": pl.Boolean,
-            "match_raises_risk": pl.Boolean,
-            "line_no": pl.Int64,
-        },
-    )
-    drop = [c for c in found.columns[2:] if c in history.columns]
-    return history.drop(drop).join(found, on=["declaration_id", "line_no"], how="left")
+    return with_match_columns(history, matcher.match_item, progress=lambda _: progress("matching"))
 
 
 def _grouped_by_declaration(frame: pl.DataFrame) -> pl.DataFrame:

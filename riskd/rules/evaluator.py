@@ -14,8 +14,9 @@ from datetime import UTC, date
 
 import structlog
 
-from riskd.domain import Declaration, ItemAssessment, Match, RuleHit
+from riskd.domain import Declaration, ItemAssessment, RuleHit
 from riskd.features import Features
+from riskd.history import best_match
 from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, OnList, Rule, walk
 from riskd.rules.fields import FIELDS, ItemContext, Level, Reader, Value
 from riskd.rules.lists import WatchList
@@ -114,11 +115,6 @@ def depends_on_item(condition: Condition, lists: Mapping[str, WatchList]) -> boo
         ):
             return True
     return False
-
-
-def best_match(matches: tuple[Match, ...]) -> Match | None:
-    """The item's highest-scoring match (the first of equals); what `match_*` fields read."""
-    return max(matches, key=lambda m: m.score) if matches else None
 
 
 def item_contexts(

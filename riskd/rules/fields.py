@@ -17,6 +17,7 @@ from riskd.domain import Declaration, Direction, Item, Match, Party, Procedure, 
 from riskd.domain import TransportMode as Mode
 from riskd.features import Features
 from riskd.features.profiles import PROFILES, profile_feature_names
+from riskd.history import to_usd
 
 Value = str | float | bool | None
 
@@ -68,10 +69,7 @@ def _text(value: str) -> str | None:
 
 def value_usd(item: Item, rates: Mapping[str, float]) -> float | None:
     """The item's value in US dollars by the rule set's currency table; None if unknown."""
-    if item.value is None:
-        return None
-    rate = rates.get(item.value.currency.upper())
-    return None if rate is None else item.value.amount * rate
+    return to_usd(item.value, rates)
 
 
 def unit_value_usd(item: Item, rates: Mapping[str, float]) -> float | None:

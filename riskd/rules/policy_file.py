@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from riskd.domain import Money
+from riskd.history import to_usd
 from riskd.policy import Combine, Policy
 from riskd.rules.definition import MoneySpec, PolicyFile, PolicySpec, Spec
 from riskd.rules.errors import Pos, Problem, error
@@ -60,6 +61,9 @@ def parse_currencies(path: Path, display: str, problems: list[Problem]) -> dict[
                 problems.append(
                     error("E-CSV", pos, "expected a 3-letter ISO currency and a positive rate")
                 )
+                continue
+            if code == "USD" and rate != 1.0:
+                problems.append(error("E-CSV", pos, "USD is the base currency: its rate is 1"))
                 continue
             if code in rates:
                 problems.append(error("E-CSV", pos, f"currency {code} is listed twice"))
@@ -120,12 +124,10 @@ def _threshold(
 ) -> Money | None:
     if threshold is None:
         return None
-    code = threshold.currency.upper()
-    if code == "USD":
-        return Money(threshold.amount, code)
-    if code not in rates:
+    usd = to_usd(Money(threshold.amount, threshold.currency), rates)
+    if usd is None:
         path = ("policy", "referral", "threshold", "currency")
         doc.fail("E-VALUE", path, f"currency {threshold.currency} is not in currencies.csv")
         return None
     # suspect values are summed in USD, so the threshold is held in USD too
-    return Money(round(threshold.amount * rates[code], 2), "USD")
+    return Money(round(usd, 2), "USD")

@@ -8,9 +8,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskd.domain import Money, Outcome, OutcomeResult
 from riskd.features import (
     FEATURE_NAMES,
     ProfileCounts,
@@ -21,6 +23,7 @@ from riskd.features import (
 )
 from riskd.features.declaration import add_counts
 from riskd.features.schema import MATCH_NUMERIC, RULE_NUMERIC
+from riskd.history import BUILTIN_RATES_TO_USD, declaration_rows, history_table
 from tests.features.history_factory import Declared, Row, build, declared_strategy, history_rows
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -106,21 +109,92 @@ def test_a_declaration_never_sees_its_own_outcome(rows: list[Row]) -> None:
     assert a.equals(b)
 
 
+def _served(
+    target: Declared, declared: list[Declared], rates: Mapping[str, float] | None = None
+) -> dict[str, object]:
+    """The target's features as serving computes them, from profiles fed as production
+    feeds them: every earlier declaration, and each outcome as RecordOutcome records it
+    (one result for the declaration, no lines)."""
+    t = target.declaration.declared_at
+    history = DictHistory()
+    for d in declared:
+        if d.declaration.declared_at < t:
+            history.add(profile_increments(d.declaration, rates))
+            if d.infringing_lines is not None:
+                history.add(outcome_increments(d.declaration, bool(d.infringing_lines)))
+    return dict(declaration_features(target.declaration, (), history, rates))
+
+
 @SETTINGS
 @given(st.lists(declared_strategy, min_size=1, max_size=12))
 def test_serving_features_equal_training_features(rows: list[Row]) -> None:
+    """The history rows say which item was seized (as the fixtures do); the features read
+    the declaration's outcome for every item, as serving does."""
     declared = build(rows)
     frame = {r["declaration_id"]: r for r in _frame(declared).iter_rows(named=True)}
     for target in declared:
-        t = target.declaration.declared_at
-        history = DictHistory()
-        for d in declared:
-            if d.declaration.declared_at < t:
-                history.add(profile_increments(d.declaration))
-                if d.infringing_lines is not None:
-                    infringing = bool(d.infringing_lines)
-                    history.add(outcome_increments(d.declaration, infringing, d.infringing_lines))
-        served = declaration_features(target.declaration, (), history)
+        served = _served(target, declared)
         trained = frame[target.declaration.declaration_id]
         for name in HISTORY_FEATURES:
             assert _same(served[name], trained[name]), (name, served[name], trained[name])
+
+
+def _in_currency(d: Declared, currency: str) -> Declared:
+    items = tuple(
+        replace(i, value=Money(i.value.amount, currency) if i.value else None)
+        for i in d.declaration.items
+    )
+    return Declared(replace(d.declaration, items=items), d.infringing_lines)
+
+
+@SETTINGS
+@given(
+    st.lists(declared_strategy, min_size=1, max_size=12),
+    st.lists(st.sampled_from(["USD", "EUR", "brl", "NGN", "XXX"]), min_size=12, max_size=12),
+)
+def test_serving_equals_training_on_the_history_the_writer_exports(
+    rows: list[Row], currencies: list[str]
+) -> None:
+    """The history as the store exports it (`riskd.history`, outcomes as recorded, values at
+    the snapshot's rates) gives the training features serving computed."""
+    declared = [_in_currency(d, c) for d, c in zip(build(rows), currencies, strict=False)]
+    exported = [
+        row
+        for d in declared
+        for row in declaration_rows(
+            d.declaration,
+            outcome=None
+            if d.infringing_lines is None
+            else Outcome(
+                f"O-{d.declaration.declaration_id}",
+                d.declaration.declaration_id,
+                OutcomeResult.SEIZED if d.infringing_lines else OutcomeResult.NO_INFRINGEMENT,
+                d.declaration.declared_at,
+            ),
+            rates=BUILTIN_RATES_TO_USD,
+        )
+    ]
+    frame = history_features(history_table(exported))
+    trained_rows = {r["declaration_id"]: r for r in frame.iter_rows(named=True)}
+    for target in declared:
+        served = _served(target, declared, BUILTIN_RATES_TO_USD)
+        trained = trained_rows[target.declaration.declaration_id]
+        for name in HISTORY_FEATURES:
+            assert _same(served[name], trained[name]), (name, served[name], trained[name])
+
+
+def test_a_seizure_counts_for_every_item_of_the_declaration() -> None:
+    """By hand: D0 (shoes, bags) seized with only line 1 marked in the history table; D1 later
+    declares bags. Overall 1 seizure in 1 inspection: prior (1+1)/(1+2) = 2/3. Bags: 1 of 1,
+    as the outcome counts for both lines: (1 + 2/3) / (1 + 1) = 5/6 (1/3 if only line 1)."""
+    declared = build(
+        [
+            (0, "IMP1", "DCL1", "EXP1", "KRPUS", [("640399", "CN", 100.0, 3.0),
+                                                  ("420221", "CN", 100.0, 3.0)], "seized_first"),
+            (1, "IMP2", "DCL2", "EXP2", "KRICN", [("420221", "VN", 100.0, 3.0)], "none"),
+        ]
+    )  # fmt: skip
+    trained = _frame(declared).filter(pl.col("declaration_id") == "D0001").row(0, named=True)
+    served = _served(declared[1], declared)
+    assert trained["commodity_seizure_rate"] == pytest.approx(5 / 6)
+    assert served["commodity_seizure_rate"] == pytest.approx(5 / 6)

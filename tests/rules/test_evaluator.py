@@ -8,9 +8,10 @@ import pytest
 
 from riskd.domain import Declaration, Money, Party, Procedure, RightType, RuleHit
 from riskd.features import FeatureValue
+from riskd.history import best_match
 from riskd.rules.ast import AllOf, AnyOf, Condition, Leaf, NotOf, Rule
 from riskd.rules.errors import Pos
-from riskd.rules.evaluator import best_match, compile_rules, lower, lower_leaf
+from riskd.rules.evaluator import compile_rules, lower, lower_leaf
 from riskd.rules.terms import Op, RuleSeverity
 from tests.rules.factory import RATES, assessed, context, declaration, item, match
 

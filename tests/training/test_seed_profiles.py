@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import polars as pl
@@ -48,3 +49,36 @@ def test_seeded_importer_profiles_match_the_history(tmp_path: Path) -> None:
     finally:
         profiles.close()
     assert expected["seizures"].sum() > 0  # the sample has seizures to count
+
+
+def test_seeding_converts_every_currency_for_the_typical_unit_values(tmp_path: Path) -> None:
+    """Every item with a positive value and mass counts towards its commodity's typical unit
+    value, whatever its currency (the sample prices a quarter of its items in other ones)."""
+    store = tmp_path / "riskd.db"
+    result = CliRunner().invoke(
+        cli, ["seed-profiles", "--history", str(SAMPLE), "--store", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    history = pl.read_parquet(SAMPLE)
+    priced = history.filter((pl.col("value_amount") > 0) & (pl.col("net_mass_kg") > 0)).height
+    assert (history["value_currency"] != "USD").sum() > 0
+    with sqlite3.connect(store) as conn:
+        (counted,) = conn.execute(
+            "SELECT SUM(log_unit_value_n) FROM entity_profiles WHERE profile = 'commodity'"
+        ).fetchone()
+    assert counted == priced == 3000
+
+
+def test_seeding_refuses_a_bad_history_naming_row_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "history.parquet"
+    pl.read_parquet(SAMPLE).with_columns(
+        pl.when(pl.int_range(pl.len()) == 4)
+        .then(pl.lit("BOAT"))
+        .otherwise(pl.col("transport_mode"))
+        .alias("transport_mode")
+    ).write_parquet(bad)
+    result = CliRunner().invoke(
+        cli, ["seed-profiles", "--history", str(bad), "--store", str(tmp_path / "riskd.db")]
+    )
+    assert result.exit_code == 1
+    assert "history.parquet, row 5, column transport_mode: 'BOAT' is not one of" in result.output
