@@ -318,11 +318,14 @@ class Matcher:
             count = len(tokens)
             folded = [t.folded for t in tokens]
             sizes = list(map(len, folded))
-            # In the brand and model fields a common word may still be a typo of a mark.
-            common = _COMMON if field_name in BRAND_FIELDS else _COMMON | _PLAIN
+            # In the brand and model fields a common word or a number may still be a typo
+            # of a mark ("nixon" for NEXON, "1q011" for 10-11).
+            named_here = field_name in BRAND_FIELDS
+            common = _COMMON if named_here else _COMMON | _PLAIN
+            numeric = 0 if named_here else _NUMERIC | _PLAIN
             facts = [
                 (common if f in plain_words else 0)
-                | ((_NUMERIC | _PLAIN) if not f.isalpha() and _numeric(f) else 0)
+                | (numeric if not f.isalpha() and _numeric(f) else 0)
                 | (_CHINESE if not f.isascii() and is_cjk(f) else 0)
                 for f in folded
             ]
@@ -452,7 +455,7 @@ class Matcher:
             or len(latin) <= shortest
             or not token.folded.isascii()
             or len(latin) != len(token.folded)
-            or token.folded in self.config.plain_words
+            or token.folded in self.config.known_words
         ):
             return []
         size = len(latin)
@@ -603,7 +606,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 prefix = keys.latin[: config.typo_prefix]
                 variants = deletions(prefix, budget)
                 typo.add(probes(deletion_kind(keys.units), variants), number)
-                if keys.units > 1 and length >= config.joined_typo_from:
+                if keys.units > 1 and config.typo_as_one_word(keys.spaced, keys.latin):
                     # also a typo of the name written as one word ("thenorthfoce")
                     typo.add(probes(deletion_kind(1), variants), number)
                     typo_lengths(1, length)
