@@ -34,7 +34,7 @@ from riskd.matching.index import (
 )
 from riskd.matching.keys import Keys, join, name_keys, word_class
 from riskd.matching.methods import changes_a_letter, fuzzy_budget
-from riskd.matching.scoring import RANK, Found, Scorer, keep
+from riskd.matching.scoring import Found, Scorer, keep, listed
 from riskd.matching.tuning import MatchingConfig
 from riskd.register.model import Recordation, Register
 from riskd.text import Analysed, analyse, phonetic_key
@@ -65,6 +65,7 @@ class _Window:
         "latin",
         "plain",
         "reading",
+        "recorded",
         "sound",
         "spelling",
         "stop",
@@ -93,6 +94,7 @@ class _Window:
         self.inner: tuple[int, int] | None = None  # letters i..j-1 of a single longer word
         self.units = 1
         self.typos = False  # may be a typo of a mark: looked up by its deletions
+        self.recorded = False  # a recorded name in the brand or model field
         self._keys: Keys | None = None
 
     def keys(self) -> Keys:
@@ -201,7 +203,12 @@ class Matcher:
                     seen.add((index, name))
                     found = self.scorer.score(window, name, context)
                     if found is not None:
-                        named.append(window)
+                        # In the brand and model fields a recorded name may still be a
+                        # typo of another ("petro" for PETRON), listed without raising risk.
+                        if window.field in BRAND_FIELDS:
+                            window.recorded = True
+                        else:
+                            named.append(window)
                         keep(best, found)
         # Second pass, only for what is no recorded name: sounds and marks inside a word.
         slices, probes, limits, owners, kinds = self._loose_probes(fields, windows, named)
@@ -234,8 +241,7 @@ class Matcher:
                     found = self.scorer.score(window, name, context)
                     if found is not None:
                         keep(best, found)
-        ranked = sorted(best.values(), key=RANK, reverse=True)
-        return tuple(self.scorer.match(f, context) for f in ranked[: self.config.max_matches])
+        return tuple(self.scorer.match(f, context) for f in listed(best, self.config.max_matches))
 
     def _within_budget(self, window: _Window, names: list[int]) -> list[int]:
         """The names sharing a deletion with a window that are within their edit budget of

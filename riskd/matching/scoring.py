@@ -40,6 +40,7 @@ class Candidate(Protocol):
     analysed: Analysed
     first: int
     plain: bool  # made of common words only
+    recorded: bool  # itself a recorded name, in the brand or model field
     inner: tuple[int, int] | None  # letters of one longer word, where the mark is glued in
 
     def keys(self) -> Keys: ...
@@ -68,6 +69,17 @@ def keep(best: dict[int, Found], found: Found) -> None:
     current = best.get(found.owner)
     if current is None or found.rank > current.rank:
         best[found.owner] = found
+
+
+def listed(best: dict[int, Found], cap: int) -> list[Found]:
+    """The matches listed for an item, ranked by whether they raise risk, then by score,
+    method and field (`Found.rank`): every match that raises risk, whatever the cap, then
+    the others up to `cap` in all. The cap bounds what an officer is shown to judge; it
+    never hides a match that detains the goods, however many weaker ones a long
+    description lists."""
+    ranked = sorted(best.values(), key=RANK, reverse=True)
+    risky = sum(1 for found in ranked if found.reason is None)
+    return ranked[: max(cap, risky)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +128,8 @@ class Scorer:
             corroborated=any(kind in DECISIVE for kind, _ in found),
             config=self.config,
         )
+        if reason is None and evidence.edits and window.recorded:
+            reason = NoRiskReason.WEAK_EVIDENCE  # "petro" is PETRO as much as PETRON misspelt
         rank = (
             reason is None,
             evidence.score,

@@ -163,7 +163,8 @@ class MatchingConfig:
     # (listed as COMPACT) and does not raise risk on its own.
     inner_from: int = 6
     inner_score: float = 90.0
-    # At most this many matches are listed per item, best first.
+    # At most this many matches are listed per item, best first (those that raise risk
+    # first, then by score); a match that raises risk is listed whatever the cap.
     max_matches: int = 10
 
     def edit_budget(self, length: int) -> int:
