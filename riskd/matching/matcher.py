@@ -275,6 +275,12 @@ class Matcher:
         if kind == _DELETION:
             budget = self.names.budget[name]
             recorded = self.names.latin[name]
+            if (
+                budget == 1
+                and window.field in BRAND_FIELDS
+                and len(recorded) >= self.config.brand_two_edits_from
+            ):
+                budget = 2
             return (
                 budget > 0
                 and OSA.distance(window.latin, recorded, score_cutoff=budget) <= budget
@@ -499,7 +505,12 @@ class Matcher:
             if not window.typos or (named and _inside(window, named)):
                 continue
             length = len(window.latin)
-            two = config.two_edits_from <= length <= config.two_edit_window
+            two_from = (
+                config.brand_two_edits_from
+                if window.field in BRAND_FIELDS
+                else config.two_edits_from
+            )
+            two = two_from <= length <= config.two_edit_window
             kind = deletion_kind(window.units)
             kept: set[int] = set()  # a repeated letter makes some deletions twice
             prefix = window.latin[: config.typo_prefix]
@@ -635,7 +646,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         register_version=register.version,
         recordations=register.recordations,
         names=names,
-        scorer=Scorer(register.recordations, names, config),
+        scorer=Scorer(register.recordations, names, config, config.for_brand_fields()),
         table=exact.table(),
         typo_table=typo.table(),
         config=config,

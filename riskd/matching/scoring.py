@@ -87,6 +87,7 @@ class Scorer:
     recordations: Sequence[Recordation]
     names: NameTable
     config: MatchingConfig
+    brand_config: MatchingConfig  # config.for_brand_fields()
 
     def score(self, window: Candidate, name: int, context: ItemContext) -> Found | None:
         """Compare a window with a name by every method, strongest first; judge the context."""
@@ -100,7 +101,8 @@ class Scorer:
                 MatchMethod.COMPACT, self.config.inner_score, detail, inner=True
             )
         else:
-            evidence = first_evidence(window, keys, self.config)
+            config = self.brand_config if window.field in BRAND_FIELDS else self.config
+            evidence = first_evidence(window, keys, config)
         if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
             return None
         if (

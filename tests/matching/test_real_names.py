@@ -91,6 +91,13 @@ def test_words_of_a_description_are_no_typos(hs: str, description: str, absent: 
     assert absent not in _found(hs, description)
 
 
+def test_two_typos_of_a_short_mark_in_the_brand_field_are_listed_without_risk() -> None:
+    found = _found("640399", "shoes", brand="jaackks")  # two letters added to JACK'S
+    assert found["R1"].method is MatchMethod.FUZZY
+    assert found["R1"].no_risk_reason is NoRiskReason.LOW_SCORE
+    assert "R1" not in _found("640399", "jaackks shoes")  # one edit at most in a description
+
+
 def test_a_recorded_name_in_the_brand_field_is_also_listed_as_a_typo_of_another() -> None:
     found = _found("271012", "motor fuel", brand="petro")
     assert found["R11"].method is MatchMethod.EXACT and found["R11"].raises_risk
