@@ -190,6 +190,7 @@ class Matcher:
         context = ItemContext.of(item, declaration, to_base)
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
+        recorded: list[_Window] = []  # those of the brand and model fields: one typo only
         best: dict[int, Found] = {}
         # First pass: key equality. A window found so is a recorded name, and neither it
         # nor the windows inside it are looked at again.
@@ -203,15 +204,18 @@ class Matcher:
                     seen.add((index, name))
                     found = self.scorer.score(window, name, context)
                     if found is not None:
-                        # In the brand and model fields a recorded name may still be a
+                        # A brand or model field that is a recorded name may still be a
                         # typo of another ("petro" for PETRON), listed without raising risk.
-                        if window.field in BRAND_FIELDS:
+                        if window.field in BRAND_FIELDS and _whole_field(window):
                             window.recorded = True
+                            recorded.append(window)
                         else:
                             named.append(window)
                         keep(best, found)
         # Second pass, only for what is no recorded name: sounds and marks inside a word.
-        slices, probes, limits, owners, kinds = self._loose_probes(fields, windows, named)
+        slices, probes, limits, owners, kinds = self._loose_probes(
+            fields, windows, named + recorded if recorded else named
+        )
         for number, names in self.table.lookup(probes, limits) if probes else ():
             index, kind = owners[number], kinds[number]
             if kind == _INNER:
@@ -226,13 +230,31 @@ class Matcher:
                 found = self.scorer.score(window, name, context)
                 if found is not None:
                     keep(best, found)
-        # Third pass, only for windows that are not a recorded name: typos.
-        deleted, deleted_owners = self._deletion_probes(windows, named)
+        # Third pass, only for windows that are not a recorded name: typos. Last, two typos
+        # of shorter marks for the brand and model fields' windows that found nothing.
+        hit = self._typo_pass(windows, *self._deletion_probes(windows, named), seen, context, best)
+        if fields[0][0] in BRAND_FIELDS:
+            brand = self._deletion_probes(windows, named, brand_two=True, skip=hit)
+            self._typo_pass(windows, *brand, seen, context, best)
+        return tuple(self.scorer.match(f, context) for f in listed(best, self.config.max_matches))
+
+    def _typo_pass(
+        self,
+        windows: list[_Window],
+        deleted: list[int],
+        owners: list[int],
+        seen: set[tuple[int, int]],
+        context: ItemContext,
+        best: dict[int, Found],
+    ) -> set[int]:
+        """Look up deletion probes and score the names within budget; the windows that
+        found a listed match."""
         typos: dict[int, list[int]] = {}  # window → names sharing a deletion with it
         if deleted:
             limit = self.config.max_deletion_postings
             for number, names in self.typo_table.lookup(deleted, [limit] * len(deleted)):
-                typos.setdefault(deleted_owners[number], []).extend(names)
+                typos.setdefault(owners[number], []).extend(names)
+        hit: set[int] = set()
         for index, names in typos.items():
             window = windows[index]
             for name in self._within_budget(window, names):
@@ -241,7 +263,8 @@ class Matcher:
                     found = self.scorer.score(window, name, context)
                     if found is not None:
                         keep(best, found)
-        return tuple(self.scorer.match(f, context) for f in listed(best, self.config.max_matches))
+                        hit.add(index)
+        return hit
 
     def _within_budget(self, window: _Window, names: list[int]) -> list[int]:
         """The names sharing a deletion with a window that are within their edit budget of
@@ -489,13 +512,19 @@ class Matcher:
         return found
 
     def _deletion_probes(
-        self, windows: list[_Window], named: list[_Window]
+        self,
+        windows: list[_Window],
+        named: list[_Window],
+        brand_two: bool = False,
+        skip: set[int] | None = None,
     ) -> tuple[list[int], list[int]]:
         """The deletions of every window that may be a typo and is not inside a window that
         is a recorded name. Two deletions on the window's side are only needed to meet a
         name of two-edit length no longer than the window (two letters changed or added).
         Deletions the typo table's bitmap turns away are dropped before they become probes,
-        so the few left are usually searched from Python rather than by numpy."""
+        so the few left are usually searched from Python rather than by numpy. With
+        `brand_two`, only the two deletions of a whole brand or model field of at least
+        `brand_two_edits_from` letters that is no recorded name and is not in `skip`."""
         config = self.config
         bits = self.typo_table.bits
         shift = self.typo_table.shift
@@ -505,12 +534,18 @@ class Matcher:
             if not window.typos or (named and _inside(window, named)):
                 continue
             length = len(window.latin)
-            two_from = (
-                config.brand_two_edits_from
-                if window.field in BRAND_FIELDS
-                else config.two_edits_from
-            )
-            two = two_from <= length <= config.two_edit_window
+            if brand_two:
+                if (
+                    window.field not in BRAND_FIELDS
+                    or window.recorded
+                    or not _whole_field(window)
+                    or (skip and index in skip)
+                    or not config.brand_two_edits_from <= length < config.two_edits_from
+                ):
+                    continue
+                two = True
+            else:
+                two = config.two_edits_from <= length <= config.two_edit_window
             kind = deletion_kind(window.units)
             kept: set[int] = set()  # a repeated letter makes some deletions twice
             prefix = window.latin[: config.typo_prefix]
@@ -522,6 +557,11 @@ class Matcher:
                     wanted.append(keyed)
                     owners.append(index)
         return wanted, owners
+
+
+def _whole_field(window: _Window) -> bool:
+    """Whether a window covers its whole field: what a declarant wrote as the brand."""
+    return window.first == 0 and window.stop == len(window.analysed.tokens)
 
 
 def _inside(window: _Window, named: list[_Window]) -> bool:
