@@ -92,10 +92,17 @@ def test_words_of_a_description_are_no_typos(hs: str, description: str, absent: 
 
 
 def test_two_typos_of_a_short_mark_in_the_brand_field_are_listed_without_risk() -> None:
-    found = _found("640399", "shoes", brand="jaackks")  # two letters added to JACK'S
-    assert found["R1"].method is MatchMethod.FUZZY
-    assert found["R1"].no_risk_reason is NoRiskReason.LOW_SCORE
-    assert "R1" not in _found("640399", "jaackks shoes")  # one edit at most in a description
+    matcher = build_matcher(REGISTER, replace(MatchingConfig(), brand_two_edits_from=5))
+
+    def found(description: str, brand: str = "") -> dict[str, Match]:
+        item = Item(1, "640399", description, brand=brand)
+        return {m.recordation_id: m for m in matcher.match_item(item, factory.declaration(item))}
+
+    match = found("shoes", brand="jaackks")["R1"]  # two letters added to JACK'S
+    assert match.method is MatchMethod.FUZZY
+    assert match.no_risk_reason is NoRiskReason.LOW_SCORE
+    assert "R1" not in found("jaackks shoes")  # one edit at most in a description
+    assert "R1" not in _found("640399", "shoes", brand="jaackks")  # off by default
 
 
 def test_a_recorded_name_in_the_brand_field_is_also_listed_as_a_typo_of_another() -> None:
