@@ -34,7 +34,7 @@ from riskd.matching.index import (
 )
 from riskd.matching.keys import Keys, join, name_keys, word_class
 from riskd.matching.methods import changes_a_letter, fuzzy_budget
-from riskd.matching.scoring import RANK, Found, Scorer, keep
+from riskd.matching.scoring import Found, Scorer, keep, listed
 from riskd.matching.tuning import MatchingConfig
 from riskd.register.model import Recordation, Register
 from riskd.text import Analysed, analyse, phonetic_key
@@ -65,6 +65,7 @@ class _Window:
         "latin",
         "plain",
         "reading",
+        "recorded",
         "sound",
         "spelling",
         "stop",
@@ -93,6 +94,7 @@ class _Window:
         self.inner: tuple[int, int] | None = None  # letters i..j-1 of a single longer word
         self.units = 1
         self.typos = False  # may be a typo of a mark: looked up by its deletions
+        self.recorded = False  # a recorded name in the brand or model field
         self._keys: Keys | None = None
 
     def keys(self) -> Keys:
@@ -188,6 +190,7 @@ class Matcher:
         context = ItemContext.of(item, declaration, to_base)
         seen: set[tuple[int, int]] = set()
         named: list[_Window] = []  # windows that are a recorded name: not read as typos
+        recorded: list[_Window] = []  # those of the brand and model fields: one typo only
         best: dict[int, Found] = {}
         # First pass: key equality. A window found so is a recorded name, and neither it
         # nor the windows inside it are looked at again.
@@ -201,10 +204,18 @@ class Matcher:
                     seen.add((index, name))
                     found = self.scorer.score(window, name, context)
                     if found is not None:
-                        named.append(window)
+                        # A brand or model field that is a recorded name may still be a
+                        # typo of another ("petro" for PETRON), listed without raising risk.
+                        if window.field in BRAND_FIELDS and _whole_field(window):
+                            window.recorded = True
+                            recorded.append(window)
+                        else:
+                            named.append(window)
                         keep(best, found)
         # Second pass, only for what is no recorded name: sounds and marks inside a word.
-        slices, probes, limits, owners, kinds = self._loose_probes(fields, windows, named)
+        slices, probes, limits, owners, kinds = self._loose_probes(
+            fields, windows, named + recorded if recorded else named
+        )
         for number, names in self.table.lookup(probes, limits) if probes else ():
             index, kind = owners[number], kinds[number]
             if kind == _INNER:
@@ -219,13 +230,31 @@ class Matcher:
                 found = self.scorer.score(window, name, context)
                 if found is not None:
                     keep(best, found)
-        # Third pass, only for windows that are not a recorded name: typos.
-        deleted, deleted_owners = self._deletion_probes(windows, named)
+        # Third pass, only for windows that are not a recorded name: typos. Last, two typos
+        # of shorter marks for the brand and model fields' windows that found nothing.
+        hit = self._typo_pass(windows, *self._deletion_probes(windows, named), seen, context, best)
+        if fields[0][0] in BRAND_FIELDS:
+            brand = self._deletion_probes(windows, named, brand_two=True, skip=hit)
+            self._typo_pass(windows, *brand, seen, context, best)
+        return tuple(self.scorer.match(f, context) for f in listed(best, self.config.max_matches))
+
+    def _typo_pass(
+        self,
+        windows: list[_Window],
+        deleted: list[int],
+        owners: list[int],
+        seen: set[tuple[int, int]],
+        context: ItemContext,
+        best: dict[int, Found],
+    ) -> set[int]:
+        """Look up deletion probes and score the names within budget; the windows that
+        found a listed match."""
         typos: dict[int, list[int]] = {}  # window → names sharing a deletion with it
         if deleted:
             limit = self.config.max_deletion_postings
             for number, names in self.typo_table.lookup(deleted, [limit] * len(deleted)):
-                typos.setdefault(deleted_owners[number], []).extend(names)
+                typos.setdefault(owners[number], []).extend(names)
+        hit: set[int] = set()
         for index, names in typos.items():
             window = windows[index]
             for name in self._within_budget(window, names):
@@ -234,8 +263,8 @@ class Matcher:
                     found = self.scorer.score(window, name, context)
                     if found is not None:
                         keep(best, found)
-        ranked = sorted(best.values(), key=RANK, reverse=True)
-        return tuple(self.scorer.match(f, context) for f in ranked[: self.config.max_matches])
+                        hit.add(index)
+        return hit
 
     def _within_budget(self, window: _Window, names: list[int]) -> list[int]:
         """The names sharing a deletion with a window that are within their edit budget of
@@ -269,6 +298,12 @@ class Matcher:
         if kind == _DELETION:
             budget = self.names.budget[name]
             recorded = self.names.latin[name]
+            if (
+                budget == 1
+                and window.field in BRAND_FIELDS
+                and len(recorded) >= self.config.brand_two_edits_from
+            ):
+                budget = 2
             return (
                 budget > 0
                 and OSA.distance(window.latin, recorded, score_cutoff=budget) <= budget
@@ -318,11 +353,14 @@ class Matcher:
             count = len(tokens)
             folded = [t.folded for t in tokens]
             sizes = list(map(len, folded))
-            # In the brand and model fields a common word may still be a typo of a mark.
-            common = _COMMON if field_name in BRAND_FIELDS else _COMMON | _PLAIN
+            # In the brand and model fields a common word or a number may still be a typo
+            # of a mark ("nixon" for NEXON, "1q011" for 10-11).
+            named_here = field_name in BRAND_FIELDS
+            common = _COMMON if named_here else _COMMON | _PLAIN
+            numeric = 0 if named_here else _NUMERIC | _PLAIN
             facts = [
                 (common if f in plain_words else 0)
-                | ((_NUMERIC | _PLAIN) if not f.isalpha() and _numeric(f) else 0)
+                | (numeric if not f.isalpha() and _numeric(f) else 0)
                 | (_CHINESE if not f.isascii() and is_cjk(f) else 0)
                 for f in folded
             ]
@@ -452,7 +490,7 @@ class Matcher:
             or len(latin) <= shortest
             or not token.folded.isascii()
             or len(latin) != len(token.folded)
-            or token.folded in self.config.plain_words
+            or token.folded in self.config.known_words
         ):
             return []
         size = len(latin)
@@ -474,13 +512,19 @@ class Matcher:
         return found
 
     def _deletion_probes(
-        self, windows: list[_Window], named: list[_Window]
+        self,
+        windows: list[_Window],
+        named: list[_Window],
+        brand_two: bool = False,
+        skip: set[int] | None = None,
     ) -> tuple[list[int], list[int]]:
         """The deletions of every window that may be a typo and is not inside a window that
         is a recorded name. Two deletions on the window's side are only needed to meet a
         name of two-edit length no longer than the window (two letters changed or added).
         Deletions the typo table's bitmap turns away are dropped before they become probes,
-        so the few left are usually searched from Python rather than by numpy."""
+        so the few left are usually searched from Python rather than by numpy. With
+        `brand_two`, only the two deletions of a whole brand or model field of at least
+        `brand_two_edits_from` letters that is no recorded name and is not in `skip`."""
         config = self.config
         bits = self.typo_table.bits
         shift = self.typo_table.shift
@@ -490,7 +534,18 @@ class Matcher:
             if not window.typos or (named and _inside(window, named)):
                 continue
             length = len(window.latin)
-            two = config.two_edits_from <= length <= config.two_edit_window
+            if brand_two:
+                if (
+                    window.field not in BRAND_FIELDS
+                    or window.recorded
+                    or not _whole_field(window)
+                    or (skip and index in skip)
+                    or not config.brand_two_edits_from <= length < config.two_edits_from
+                ):
+                    continue
+                two = True
+            else:
+                two = config.two_edits_from <= length <= config.two_edit_window
             kind = deletion_kind(window.units)
             kept: set[int] = set()  # a repeated letter makes some deletions twice
             prefix = window.latin[: config.typo_prefix]
@@ -502,6 +557,11 @@ class Matcher:
                     wanted.append(keyed)
                     owners.append(index)
         return wanted, owners
+
+
+def _whole_field(window: _Window) -> bool:
+    """Whether a window covers its whole field: what a declarant wrote as the brand."""
+    return window.first == 0 and window.stop == len(window.analysed.tokens)
 
 
 def _inside(window: _Window, named: list[_Window]) -> bool:
@@ -603,7 +663,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
                 prefix = keys.latin[: config.typo_prefix]
                 variants = deletions(prefix, budget)
                 typo.add(probes(deletion_kind(keys.units), variants), number)
-                if keys.units > 1 and length >= config.joined_typo_from:
+                if keys.units > 1 and config.typo_as_one_word(keys.spaced, keys.latin):
                     # also a typo of the name written as one word ("thenorthfoce")
                     typo.add(probes(deletion_kind(1), variants), number)
                     typo_lengths(1, length)
@@ -626,7 +686,7 @@ def build_matcher(register: Register, config: MatchingConfig | None = None) -> M
         register_version=register.version,
         recordations=register.recordations,
         names=names,
-        scorer=Scorer(register.recordations, names, config),
+        scorer=Scorer(register.recordations, names, config, config.for_brand_fields()),
         table=exact.table(),
         typo_table=typo.table(),
         config=config,

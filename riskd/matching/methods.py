@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA, Hamming
+from rapidfuzz.distance import OSA, Hamming, Indel
 
 from riskd.domain import MatchMethod
 from riskd.matching.keys import Keys, word_class
@@ -76,10 +76,10 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     if abs(len(window.latin) - len(name.latin)) > budget:
         return None
     recorded = _digits(name.compact)
-    if recorded and _digits(window.compact) != recorded:  # XPS 15 is not a typo of XPS 13
-        return None
+    if recorded and not digits_fit(_digits(window.compact), recorded):
+        return None  # XPS 15 is not a typo of XPS 13
     edits = OSA.distance(window.latin, name.latin, score_cutoff=budget)
-    if edits > budget or edits == 0:
+    if edits > budget or edits == 0 or _misaligned(window, name, budget):
         return None
     if len(name.latin) < config.substitution_from and changes_a_letter(window.latin, name.latin):
         return None
@@ -114,10 +114,41 @@ def fuzzy_budget(name: Keys, config: MatchingConfig) -> int:
 
 def _same_class(window: Keys, name: Keys, config: MatchingConfig) -> bool:
     """Typos are compared within a word class (one word, several), but a long mark of
-    several words may be written as one word ("thenorthfoce" for THE NORTH FACE)."""
+    several words, or one of a word and fragments, may be written as one word
+    ("thenorthfoce" for THE NORTH FACE, "jcks" for JACK'S)."""
     if word_class(window.units) == word_class(name.units):
         return True
-    return window.units <= 1 and len(name.latin) >= config.joined_typo_from
+    return window.units <= 1 and config.typo_as_one_word(name.spaced, name.latin)
+
+
+def _misaligned(window: Keys, name: Keys, budget: int) -> bool:
+    """Words of a window typo-compared with a name of as many words must be typos of its
+    words one by one: "meal and" is one letter from TEA LAND written as one, but its words
+    are not the mark's words misspelt."""
+    if window.units <= 1 or name.units != window.units:
+        return False
+    written, recorded = _latin_words(window), _latin_words(name)
+    if not written or len(written) != len(recorded):
+        return False
+    total = 0
+    for mine, theirs in zip(written, recorded, strict=True):
+        total += OSA.distance(mine, theirs, score_cutoff=budget + 1)
+        if total > budget:
+            return True
+    return False
+
+
+def _latin_words(keys: Keys) -> list[str]:
+    """The Latin key cut into the window's words, where each letter has one Latin letter
+    ("český červený" is "cesky cerveny"); empty where it has not (耐克, "straße")."""
+    words = keys.spaced.split(" ")
+    if sum(map(len, words)) != len(keys.latin):
+        return []
+    cut, start = [], 0
+    for word in words:
+        cut.append(keys.latin[start : start + len(word)])
+        start += len(word)
+    return cut
 
 
 def _other_script(window: Keys, name: Keys) -> bool:
@@ -137,6 +168,19 @@ def _has_digits(text: str) -> bool:
 
 def _digits(text: str) -> str:
     return "" if text.isalpha() else "".join(c for c in text if c.isdigit())
+
+
+def digits_fit(written: str, recorded: str) -> bool:
+    """Whether the digits of a window may be a typo of a mark's digits: the same, or one
+    digit added, dropped or two swapped ("home4" for HOME24, "sport0200" for SPORT 2000),
+    never one digit changed into another (XPS 15 is another product than XPS 13)."""
+    if written == recorded:
+        return True
+    if not written:  # "n.e" is not AN3 with its 3 dropped
+        return False
+    if len(written) != len(recorded):
+        return abs(len(written) - len(recorded)) == 1 and Indel.distance(written, recorded) == 1
+    return sorted(written) == sorted(recorded) and OSA.distance(written, recorded) == 1
 
 
 def _has_cjk(text: str) -> bool:

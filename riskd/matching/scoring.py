@@ -40,6 +40,7 @@ class Candidate(Protocol):
     analysed: Analysed
     first: int
     plain: bool  # made of common words only
+    recorded: bool  # itself a recorded name, in the brand or model field
     inner: tuple[int, int] | None  # letters of one longer word, where the mark is glued in
 
     def keys(self) -> Keys: ...
@@ -70,11 +71,23 @@ def keep(best: dict[int, Found], found: Found) -> None:
         best[found.owner] = found
 
 
+def listed(best: dict[int, Found], cap: int) -> list[Found]:
+    """The matches listed for an item, ranked by whether they raise risk, then by score,
+    method and field (`Found.rank`): every match that raises risk, whatever the cap, then
+    the others up to `cap` in all. The cap bounds what an officer is shown to judge; it
+    never hides a match that detains the goods, however many weaker ones a long
+    description lists."""
+    ranked = sorted(best.values(), key=RANK, reverse=True)
+    risky = sum(1 for found in ranked if found.reason is None)
+    return ranked[: max(cap, risky)]
+
+
 @dataclass(frozen=True, slots=True)
 class Scorer:
     recordations: Sequence[Recordation]
     names: NameTable
     config: MatchingConfig
+    brand_config: MatchingConfig  # config.for_brand_fields()
 
     def score(self, window: Candidate, name: int, context: ItemContext) -> Found | None:
         """Compare a window with a name by every method, strongest first; judge the context."""
@@ -88,7 +101,8 @@ class Scorer:
                 MatchMethod.COMPACT, self.config.inner_score, detail, inner=True
             )
         else:
-            evidence = first_evidence(window, keys, self.config)
+            config = self.brand_config if window.field in BRAND_FIELDS else self.config
+            evidence = first_evidence(window, keys, config)
         if evidence is None or evidence.score < self.config.list_from.get(evidence.method, 0.0):
             return None
         if (
@@ -103,7 +117,7 @@ class Scorer:
         owner = self.names.owner[name]
         recordation = self.recordations[owner]
         if window.field not in BRAND_FIELDS and not loose_match_fits(
-            evidence, keys, recordation, context.hs_code, self.config
+            evidence, written, keys, recordation, context.hs_code, self.config
         ):
             return None
         found = corroboration(recordation, window.field, context, self.config)
@@ -116,6 +130,8 @@ class Scorer:
             corroborated=any(kind in DECISIVE for kind, _ in found),
             config=self.config,
         )
+        if reason is None and evidence.edits and window.recorded:
+            reason = NoRiskReason.WEAK_EVIDENCE  # "petro" is PETRO as much as PETRON misspelt
         rank = (
             reason is None,
             evidence.score,
@@ -128,7 +144,9 @@ class Scorer:
         """Words of everyday language with single letters or digits between them ("men's
         or": "s or"; "3- or 4-thread": "or 4"; "of a"), or a number: what a description
         says in its own words, never a mark in look-alike letters nor a typo of one. With
-        `fragments_only`, only such text with a single letter or digit in it."""
+        `fragments_only`, only such text beginning or ending with a single letter or digit,
+        a piece of the word beside it ("s" of "men's"): one inside a run of words is part of
+        the name ("the children s lace" for THE CHILDREN'S PLACE)."""
         words = spaced.split(" ")
         if all(w.isdigit() for w in words):
             return True
@@ -136,7 +154,7 @@ class Scorer:
         short = [len(w) == 1 for w in words]
         return (
             not all(short)
-            and (any(short) or not fragments_only)
+            and (short[0] or short[-1] or not fragments_only)
             and all(s or w in plain for s, w in zip(short, words, strict=True))
         )
 
@@ -176,21 +194,44 @@ class Scorer:
 
 
 def loose_match_fits(
-    evidence: Evidence, name: Keys, recordation: Recordation, hs_code: str, config: MatchingConfig
+    evidence: Evidence,
+    window: Keys,
+    name: Keys,
+    recordation: Recordation,
+    hs_code: str,
+    config: MatchingConfig,
 ) -> bool:
     """Whether a typo, a sound or a mark inside a word, found in a description, is worth
     listing: in a real register nearly every word of a goods description is a letter or
     two from some mark ("roes": ROSES, "dross": GROSS, "brisling": BREITLING), so such a
-    match is listed only on goods the mark protects, or for a recordation naming no
-    classes; a short mark's typo, or a sound, only on goods inside its recorded classes.
-    Key-equality matches and the brand and model fields are not limited so."""
+    match is listed only on goods inside the mark's recorded classes. A recordation naming
+    no classes protects all goods: its typo is listed where the window is a word no English
+    list knows (`unknown_word`: "jytb" for JTB, not "roes" for ROSS, "cresols" for
+    CRESOL), or, for a mark of several words and more than `short_typo_upto` letters, a
+    window of several words ("cavin klein"). Key-equality matches and the brand and model
+    fields are not limited so."""
     loose = evidence.edits or evidence.inner or evidence.method is MatchMethod.PHONETIC
     if not loose:
         return True
-    inside = recordation.has_classes and recordation.covers_goods(hs_code)
-    if len(name.latin) <= config.short_typo_upto or evidence.method is MatchMethod.PHONETIC:
-        return inside
-    return inside or not recordation.has_classes
+    if recordation.has_classes:
+        return recordation.covers_goods(hs_code)
+    if evidence.method is MatchMethod.PHONETIC:
+        return False
+    if evidence.inner:  # a longer word no English list knows ("adidasoriginals")
+        return True
+    several = " " in name.spaced and len(name.latin) > config.short_typo_upto
+    return (several and " " in window.spaced) or unknown_word(window, config)
+
+
+def unknown_word(window: Keys, config: MatchingConfig) -> bool:
+    """Whether a window is one word, of three letters or more, that no English word list
+    knows ("jytb", "d3elta"; not "aon", "cresols", nor a size such as "6mm")."""
+    compact = window.compact
+    return (
+        " " not in window.spaced
+        and sum(c.isalpha() for c in compact) >= 3
+        and compact not in config.known_words
+    )
 
 
 def first_evidence(window: Candidate, name: Keys, config: MatchingConfig) -> Evidence | None:
