@@ -289,9 +289,12 @@ async def _streaming(
                     tally.latencies.append(time.perf_counter() - started)
             await stream.done_writing()
             return
-        except grpc.aio.AioRpcError as error:
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+            # the call's status says why it ended; a stream the server refuses at once
+            # (RESOURCE_EXHAUSTED) while a write is under way ends INTERNAL on the client
+            code = await stream.code()
             if time.perf_counter() >= counted_from:
-                tally.errors[error.code().name] += 1
+                tally.errors[code.name] += 1
         except _StreamEnded:
             tally.errors["stream ended early"] += 1
         finally:

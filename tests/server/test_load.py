@@ -95,6 +95,20 @@ def test_a_stream_counts_answers_and_in_stream_refusals(address: str) -> None:
     assert result.errors["in-stream INVALID_ARGUMENT"] == result.declarations == result.calls
 
 
+def test_streams_over_the_servers_limit_are_counted_as_refused(tmp_path: Path) -> None:
+    server = start_server(tmp_path, threads=8, limits=Limits(max_streams=2))
+    try:  # two open streams allowed, four callers try
+        result = run_load(
+            plan(f"127.0.0.1:{server.port}", stream=True, concurrency=4, token=None),
+            declarations(),
+        )
+    finally:
+        server.close()
+    assert result.calls > 0 and result.errors["RESOURCE_EXHAUSTED"] > 0
+    # grpc's client reports a refusal that races a write as INTERNAL
+    assert set(result.errors) <= {"RESOURCE_EXHAUSTED", "INTERNAL"}
+
+
 def test_two_client_processes_add_up(address: str) -> None:
     result = run_load(plan(address, processes=2), declarations())
     assert result.errors == {} and result.calls > 0
