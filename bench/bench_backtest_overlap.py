@@ -77,20 +77,15 @@ def main(results_dir: Path) -> dict[str, object]:
             print(f"  {count} rules: {sizes[str(count)]}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    first, last = sizes[str(RULE_COUNTS[0])], sizes[str(RULE_COUNTS[-1])]
-    growth = RULE_COUNTS[-1] / RULE_COUNTS[0]
+    seconds = {
+        way: [float(str(sizes[str(n)][f"overlap_{way}_seconds"])) for n in RULE_COUNTS]
+        for way in ("sparse", "dense")
+    }
     return {
         "declarations": frame["declaration_id"].n_unique(),
         "item_rows": frame.height,
         "rules": sizes,
-        "rules_growth": growth,
-        "sparse_seconds_growth": round(
-            float(last["overlap_sparse_seconds"])
-            / max(float(first["overlap_sparse_seconds"]), 1e-6),  # type: ignore[arg-type]
-            1,
-        ),
-        "dense_seconds_growth": round(
-            float(last["overlap_dense_seconds"]) / max(float(first["overlap_dense_seconds"]), 1e-6),  # type: ignore[arg-type]
-            1,
-        ),
+        "rules_growth": RULE_COUNTS[-1] / RULE_COUNTS[0],
+        "sparse_seconds_growth": round(seconds["sparse"][-1] / max(seconds["sparse"][0], 1e-6), 1),
+        "dense_seconds_growth": round(seconds["dense"][-1] / max(seconds["dense"][0], 1e-6), 1),
     }
