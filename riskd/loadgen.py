@@ -173,9 +173,8 @@ def run_load(plan: LoadPlan, declarations: Sequence[declaration_pb2.Declaration]
         ]
         context = multiprocessing.get_context("spawn")
         with context.Pool(plan.processes) as pool:
-            tallies = pool.map(
-                _run_process, [(plan, share, p, requests) for p, share in enumerate(shares)]
-            )
+            jobs = [(plan, share, sum(shares[:p]), requests) for p, share in enumerate(shares)]
+            tallies = pool.map(_run_process, jobs)
     total = Tally()
     for tally in tallies:
         total.add(tally)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,16 @@ def test_bad_arguments_are_refused_plainly(address: str) -> None:
     answer = runner.invoke(cli, ["bench", "load", "--target", address, "--tls-cert", str(SAMPLE)])
     assert answer.exit_code == 2 and "go together" in answer.output
     assert runner.invoke(cli, ["bench", "load", "--help"]).exit_code == 0
+
+
+def test_an_unreachable_target_is_one_line() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = ["bench", "load", "--target", f"127.0.0.1:{port}", "--timeout", "1"]
+    answer = CliRunner().invoke(cli, [*args, "--declarations", str(SAMPLE)])
+    assert answer.exit_code == 1 and "not reachable within 1 s" in answer.output
+    assert "Traceback" not in answer.output
 
 
 def test_percentiles_by_nearest_rank() -> None:
