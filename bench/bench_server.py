@@ -1,238 +1,276 @@
-"""Screening through a real `riskd serve` process: latency and throughput, against the
-in-process pipeline as the baseline, for one and two server processes and both store
-durability modes. Clients run in their own processes so that they do not share the server's
-interpreter."""
+"""Screening measured as users run riskd: `riskd serve --config fixtures/demo.toml` on a demo
+world built the way `make demo` builds it (rules, model, entity profiles, INFO logs, one fsync
+per commit), and in the same run a bare grpcio echo server (`bench.echo_server`: the same
+methods and message types, a constant answer). The client is `riskd bench load`'s
+(`riskd.loadgen`) in this process; the servers' CPU time is read from their processes.
+
+Each case: unary `Screen` at 1 and 32 concurrent calls, `ScreenBatch` of 100, `ScreenStream`;
+throughput, p50/p99 and server CPU per declaration, each as a ratio to the echo server's; and
+`ScreenBatch` of 100 with `--processes 2` on the server and two client processes.
+"""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
+import psutil
 
-from riskd.v1 import declaration_pb2, screening_service_pb2, screening_service_pb2_grpc
+from riskd.cli.screen_cmd import read_declarations
+from riskd.loadgen import LoadPlan, run_load
+from riskd.v1 import declaration_pb2, screening_service_pb2
 
-SEED = 11
-MARKS = 2000
-DECLARATIONS = 3000
-SEQUENTIAL_CALLS = 800
-LOAD_SECONDS = 6.0
-CLIENT_PROCESSES = 2
-CLIENT_THREADS = 8
+ROOT = Path(__file__).parents[1]
+DEMO_CONFIG = ROOT / "fixtures" / "demo.toml"
+SEED = 7  # the demo world's
+MARKS = 2000  # as `make demo`
+DECLARATIONS = 20000  # as `make demo`: the same world, the same model
+SECONDS = 6.0
+WARMUP = 1.0
 BATCH = 100
+CASES: dict[str, dict[str, Any]] = {
+    "screen_1": {"concurrency": 1},
+    "screen_32": {"concurrency": 32},
+    "batch_100": {"concurrency": 4, "batch": BATCH},
+    "stream": {"concurrency": 4, "batch": 10, "stream": True},  # the demo's max_streams
+}
+SERVICE = "/riskd.v1.ScreeningService/"
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
-
-    return {"p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99)}
+def _run(*args: str) -> None:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args[:3])} failed:\n{done.stderr[-2000:]}")
 
 
-def _load_declarations(path: Path) -> list[declaration_pb2.Declaration]:
-    return [
-        json_format.Parse(line, declaration_pb2.Declaration())
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+def build_demo_world(world: Path) -> float:
+    """The steps of the Makefile's `demo` target, into `world`; returns the seconds taken."""
+    started = time.perf_counter()
+    _run("-m", "fixtures.generate", "--out", str(world), "--seed", str(SEED),
+         "--marks", str(MARKS), "--declarations", str(DECLARATIONS))  # fmt: skip
+    train = ("-c", "from training.cli import main; main()")
+    _run(*train, "fit", "--data", str(world / "history.parquet"),
+         "--register", str(world / "register.csv"), "--registry", str(world / "models"),
+         "--version", "demo-1")  # fmt: skip
+    _run(*train, "promote", "--registry", str(world / "models"), "--version", "demo-1",
+         "--force")  # fmt: skip
+    _run(*train, "seed-profiles", "--history", str(world / "history.parquet"),
+         "--store", str(world / "riskd.db"))  # fmt: skip
+    return time.perf_counter() - started
 
 
-def _start_server(
-    world: Path, port: int, processes: int, synchronous: str
-) -> subprocess.Popen[str]:
-    store = world / f"riskd-{processes}-{synchronous}.db"
+def _wait_ready(address: str, process: subprocess.Popen[bytes], settle: float) -> None:
+    with grpc.insecure_channel(address) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=120)
+        except grpc.FutureTimeoutError:
+            process.kill()
+            raise RuntimeError(f"the server on {address} did not start") from None
+    time.sleep(settle)  # every process of several bound and loaded
+
+
+def start_riskd(world: Path, address: str, processes: int, log: Path) -> subprocess.Popen[bytes]:
+    """`riskd serve --config fixtures/demo.toml`, its paths pointed into `world`."""
     env = {
         **os.environ,
-        "RISKD_STORE_SYNCHRONOUS": synchronous,
-        "RISKD_LOG_LEVEL": "WARNING",
+        "RISKD_STORE": str(world / "riskd.db"),
+        "RISKD_REGISTER_FILE": str(world / "register.csv"),
+        "RISKD_MODEL_REGISTRY": str(world / "models"),
+        "RISKD_RULES_DIR": str(ROOT / "rules"),
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "riskd",
-            "serve",
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--register",
-            str(world / "register.csv"),
-            "--store",
-            str(store),
-            "--processes",
-            str(processes),
-            "--threads",
-            "8",
-        ],
-        env=env,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        grpc.channel_ready_future(channel).result(timeout=60)
-    time.sleep(1.0 * processes)  # let every process bind before measuring
+    command = [sys.executable, "-m", "riskd", "serve", "--config", str(DEMO_CONFIG),
+               "--listen", address, "--processes", str(processes)]  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=out)
+    _wait_ready(address, process, 1.0 * processes)
     return process
 
 
-def _sequential(address: str, declarations: list[declaration_pb2.Declaration]) -> dict[str, Any]:
-    latencies = []
+def start_echo(answers: Path, address: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "bench.echo_server", "--listen", address,
+               "--answers", str(answers)]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+    _wait_ready(address, process, 0.2)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def keep_answers(
+    address: str, declarations: Sequence[declaration_pb2.Declaration], answers: Path
+) -> None:
+    """riskd's own answers to one Screen, one ScreenBatch and one stream message, for the echo
+    server to send back."""
+    answers.mkdir()
     with grpc.insecure_channel(address) as channel:
-        stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-        for n in range(SEQUENTIAL_CALLS):
-            request = screening_service_pb2.ScreenRequest(
-                declaration=declarations[n % len(declarations)]
-            )
-            started = time.perf_counter()
-            stub.Screen(request, timeout=10)
-            latencies.append(time.perf_counter() - started)
-    return _percentiles(latencies)
+        screen = channel.unary_unary(SERVICE + "Screen")
+        batch = channel.unary_unary(SERVICE + "ScreenBatch")
+        stream = channel.stream_stream(SERVICE + "ScreenStream")
+        request = screening_service_pb2.ScreenRequest(declaration=declarations[0])
+        (answers / "screen.bin").write_bytes(screen(request.SerializeToString(), timeout=30))
+        many = screening_service_pb2.ScreenBatchRequest(declarations=declarations[:BATCH])
+        (answers / "batch.bin").write_bytes(batch(many.SerializeToString(), timeout=60))
+        one = screening_service_pb2.ScreenStreamRequest(declaration=declarations[0])
+        (answer,) = list(stream(iter([one.SerializeToString()]), timeout=30))
+        (answers / "stream.bin").write_bytes(answer)
 
 
-def _client_load(args: tuple[str, str, int, float]) -> int:
-    """One client process: CLIENT_THREADS threads calling for `seconds`; returns decisions."""
-    address, declarations_file, batch, seconds = args
-    declarations = _load_declarations(Path(declarations_file))
-    done = [0] * CLIENT_THREADS
-    stop_at = time.perf_counter() + seconds
-
-    def worker(index: int) -> None:
-        # one channel per thread: several HTTP/2 connections, so SO_REUSEPORT spreads them
-        channel = grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
-        stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-        n = index
-        while time.perf_counter() < stop_at:
-            if batch == 1:
-                stub.Screen(
-                    screening_service_pb2.ScreenRequest(
-                        declaration=declarations[n % len(declarations)]
-                    ),
-                    timeout=30,
-                )
-            else:
-                chunk = [declarations[(n + k) % len(declarations)] for k in range(batch)]
-                stub.ScreenBatch(
-                    screening_service_pb2.ScreenBatchRequest(declarations=chunk), timeout=30
-                )
-            done[index] += batch
-            n += batch
-        channel.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENT_THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done)
+def _cpu_seconds(process: psutil.Process, leave_out: int | None = None) -> float:
+    """CPU time of a process and its live children (the workers of `--processes`, the client
+    processes), without the tree of `leave_out` (the server, a child of this process)."""
+    total = 0.0
+    skipped = set()
+    if leave_out is not None:
+        server = psutil.Process(leave_out)
+        skipped = {leave_out, *(c.pid for c in server.children(recursive=True))}
+    for p in [process, *process.children(recursive=True)]:
+        if p.pid in skipped:
+            continue
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
-def _throughput(address: str, declarations_file: Path, batch: int) -> float:
-    context = multiprocessing.get_context("spawn")
-    started = time.perf_counter()
-    with context.Pool(CLIENT_PROCESSES) as pool:
-        counts = pool.map(
-            _client_load,
-            [(address, str(declarations_file), batch, LOAD_SECONDS)] * CLIENT_PROCESSES,
-        )
-    elapsed = time.perf_counter() - started
-    return round(sum(counts) / max(elapsed - 1.0, LOAD_SECONDS), 1)  # ~1 s of pool start-up
+def _client_cpu_seconds(client: psutil.Process, server: int) -> float:
+    """This process's CPU time with its children's but the server's; client processes of
+    `processes > 1` have ended when a run returns, so their time is in children_user."""
+    times = client.cpu_times()
+    children = float(times.children_user + times.children_system)
+    return _cpu_seconds(client, leave_out=server) + children
 
 
-def _in_process_baseline(world: Path) -> dict[str, Any]:
-    from riskd.pipeline import assess, build_snapshot
-    from riskd.register import load_register
-    from riskd.server.convert import declaration_from_pb
-    from riskd.settings import Limits
+def measure(
+    plan: LoadPlan,
+    declarations: Sequence[declaration_pb2.Declaration],
+    server: subprocess.Popen[bytes],
+) -> dict[str, Any]:
+    """One case: a warm-up run, then the measured run with the CPU both sides spent in it."""
+    run_load(replace(plan, duration=WARMUP, warmup=0.0), declarations)
+    server_process, client_process = psutil.Process(server.pid), psutil.Process()
+    server_before = _cpu_seconds(server_process)
+    client_before = _client_cpu_seconds(client_process, server.pid)
+    result = run_load(replace(plan, warmup=0.0), declarations)
+    server_cpu = _cpu_seconds(server_process) - server_before
+    client_cpu = _client_cpu_seconds(client_process, server.pid) - client_before
+    figures = result.as_dict()
+    done = max(result.declarations, 1)
+    figures["server_cpu_ms_per_declaration"] = round(server_cpu * 1000 / done, 4)
+    figures["client_cpu_ms_per_declaration"] = round(client_cpu * 1000 / done, 4)
+    figures["server_cpu_cores_busy"] = round(server_cpu / result.seconds, 2)
+    print(f"    {plan.method} x{plan.concurrency} batch {plan.batch}: "
+          f"{figures['declarations_per_second']}/s {figures['latency_ms']}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    return figures
 
-    snapshot = build_snapshot(register=load_register(world / "register.csv"))
-    declarations = [
-        declaration_from_pb(d, Limits()) for d in _load_declarations(world / "declarations.jsonl")
-    ]
-    latencies = []
-    for n in range(SEQUENTIAL_CALLS * 2):
-        started = time.perf_counter()
-        assess(snapshot, declarations[n % len(declarations)])
-        latencies.append(time.perf_counter() - started)
-    result = _percentiles(latencies)
-    result["decisions_per_s_one_core"] = round(1 / statistics.mean(latencies), 1)
-    return result
+
+def _cases(
+    address: str,
+    declarations: Sequence[declaration_pb2.Declaration],
+    server: subprocess.Popen[bytes],
+) -> dict[str, Any]:
+    base = LoadPlan(target=address, concurrency=1, duration=SECONDS, timeout=60.0)
+    return {
+        name: measure(replace(base, **overrides), declarations, server)
+        for name, overrides in CASES.items()
+    }
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def ratios(riskd: dict[str, Any], echo: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name in CASES:
+        r, e = riskd[name], echo[name]
+        out[name] = {
+            "throughput_over_echo": _ratio(
+                r["declarations_per_second"], e["declarations_per_second"]
+            ),
+            "p50_over_echo": _ratio(r["latency_ms"]["p50"], e["latency_ms"]["p50"]),
+            "p99_over_echo": _ratio(r["latency_ms"]["p99"], e["latency_ms"]["p99"]),
+            "server_cpu_over_echo": _ratio(
+                r["server_cpu_ms_per_declaration"], e["server_cpu_ms_per_declaration"]
+            ),
+        }
+    return out
 
 
 def main(results_dir: Path) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        world = Path(tmp)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "fixtures.generate",
-                "--out",
-                str(world),
-                "--seed",
-                str(SEED),
-                "--marks",
-                str(MARKS),
-                "--declarations",
-                str(DECLARATIONS),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        declarations_file = world / "declarations.jsonl"
-        declarations = _load_declarations(declarations_file)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
+        world = Path(tmp) / "world"
+        build_seconds = build_demo_world(world)
+        declarations = list(read_declarations(world / "declarations.jsonl"))
         items = sum(len(d.items) for d in declarations) / len(declarations)
-        result: dict[str, Any] = {
-            "world": {
-                "marks": MARKS,
-                "declarations": DECLARATIONS,
-                "items_per_declaration": round(items, 2),
-            },
-            "in_process_assess": _in_process_baseline(world),
-            "cores": os.cpu_count(),
-            "clients": f"{CLIENT_PROCESSES} processes x {CLIENT_THREADS} threads",
-            "servers": {},
-        }
-        port = 50600
-        for processes, synchronous in ((1, "FULL"), (1, "NORMAL"), (2, "NORMAL")):
-            port += 1
-            server = _start_server(world, port, processes, synchronous)
-            address = f"127.0.0.1:{port}"
-            try:
-                key = f"processes={processes},synchronous={synchronous}"
-                print(f"  {key}", file=sys.stderr, flush=True)
-                result["servers"][key] = {
-                    "screen_sequential": _sequential(address, declarations),
-                    "screen_decisions_per_s": _throughput(address, declarations_file, 1),
-                    "batch100_decisions_per_s": _throughput(address, declarations_file, BATCH),
-                }
-            finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=30)
-        servers = result["servers"]
-        one, two = (
-            servers["processes=1,synchronous=NORMAL"],
-            servers["processes=2,synchronous=NORMAL"],
-        )
-        result["ratios"] = {
-            "two_processes_over_one_screen": round(
-                two["screen_decisions_per_s"] / one["screen_decisions_per_s"], 2
-            ),
-            "two_processes_over_one_batch": round(
-                two["batch100_decisions_per_s"] / one["batch100_decisions_per_s"], 2
-            ),
-            "grpc_p50_over_in_process_p50": round(
-                one["screen_sequential"]["p50_ms"] / result["in_process_assess"]["p50_ms"], 1
-            ),
-        }
-    return result
+        log = Path(tmp) / "riskd.log"
+        address = "127.0.0.1:50611"
+
+        print("  riskd, demo world, 1 process", file=sys.stderr, flush=True)
+        server = start_riskd(world, address, 1, log)
+        try:
+            keep_answers(address, declarations, Path(tmp) / "answers")
+            riskd = _cases(address, declarations, server)
+        finally:
+            stop(server)
+
+        print("  echo server", file=sys.stderr, flush=True)
+        echo_address = "127.0.0.1:50612"
+        server = start_echo(Path(tmp) / "answers", echo_address)
+        try:
+            echo = _cases(echo_address, declarations, server)
+        finally:
+            stop(server)
+
+        print("  riskd, demo world, --processes 2", file=sys.stderr, flush=True)
+        address = "127.0.0.1:50613"
+        server = start_riskd(world, address, 2, log)
+        try:
+            plan = LoadPlan(target=address, concurrency=8, duration=SECONDS, batch=BATCH,
+                            processes=2, timeout=60.0)  # fmt: skip
+            two_processes = {"batch_100_2_clients": measure(plan, declarations, server)}
+        finally:
+            stop(server)
+        logged = sum(1 for _ in log.open("rb"))
+
+    return {
+        "command": "make bench (python -m bench.run bench_server)",
+        "world": {
+            "config": "fixtures/demo.toml",
+            "seed": SEED,
+            "marks": MARKS,
+            "history_declarations": DECLARATIONS,
+            "declarations_sent": len(declarations),
+            "items_per_declaration": round(items, 2),
+            "build_seconds": round(build_seconds, 1),
+        },
+        "cores": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "seconds_per_case": SECONDS,
+        "client": "riskd.loadgen (grpc.aio, one process unless said), in the bench process",
+        "server_log_lines": logged,
+        "riskd": riskd,
+        "echo": echo,
+        "riskd_processes_2": two_processes,
+        "ratios": ratios(riskd, echo),
+    }

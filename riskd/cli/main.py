@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "register": ("riskd.cli.register_cmd", "register", "Import and inspect the register."),
     "rules": ("riskd.cli.rules_cmd", "rules", "Check, test and backtest a rule set."),
     "report": ("riskd.cli.report_cmd", "report", "Statistics of decisions and outcomes."),
+    "bench": ("riskd.cli.load_cmd", "bench", "Measure a deployment: load from outside."),
     "history": ("riskd.cli.history_cmd", "history", "Export the store as a history table."),
 }
 
