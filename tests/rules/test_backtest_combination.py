@@ -131,13 +131,20 @@ ACTIONS = st.one_of(st.none(), st.sampled_from(list(Recommendation)))
     drawn=st.lists(st.tuples(SCORES, ACTIONS, st.booleans(), st.booleans()), max_size=6),
     combine=st.sampled_from(list(Combine)),
     detain_from=st.one_of(st.none(), st.sampled_from([0.8, 0.9, 0.95])),
+    weight=st.sampled_from([0.5, 1.0, 1.5]),
 )
 def test_backtest_decides_as_serving_does(
     drawn: list[tuple[float, Recommendation | None, bool, bool]],
     combine: Combine,
     detain_from: float | None,
+    weight: float,
 ) -> None:
-    policy = Policy(combine=combine, detain_from=detain_from, **LANES)  # type: ignore[arg-type]
+    policy = Policy(
+        combine=combine,
+        detain_from=detain_from,
+        rule_weight=weight,
+        **LANES,  # type: ignore[arg-type]
+    )
     rules = [rule(n, score, action) for n, (score, action, _, _) in enumerate(drawn)]
     fired = [f for _, _, f, _ in drawn]
     shadow = [s for _, _, _, s in drawn]
