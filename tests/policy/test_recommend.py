@@ -191,6 +191,8 @@ def test_a_weak_match_adds_its_score_and_does_not_detain() -> None:
     assert decision.recommendation is Recommendation.PHYSICAL_INSPECTION
     assert decision.risk_score == pytest.approx(0.8)
     assert (decision.notify, decision.referral) == ((), None)
+    at = decide(declaration(), {1: (match(score=90.0),)}, policy=policy)
+    assert at.recommendation is Recommendation.DETAIN  # from the threshold on, a match detains
 
 
 def test_rule_reasons_name_the_rule_and_its_action_heaviest_first() -> None:
