@@ -301,3 +301,41 @@ def test_a_degraded_service_keeps_a_stricter_recommendation_and_its_lane() -> No
     # a document check already asked for keeps its own lane
     checked = replace(ASSESSED, recommendation=Recommendation.DOCUMENT_CHECK, lane=Lane.BLUE)
     assert degraded(checked, "x").lane is Lane.BLUE
+
+
+@pytest.mark.parametrize(
+    ("risk", "expected"),
+    [
+        (0.49, Recommendation.RELEASE),
+        (0.5, Recommendation.DOCUMENT_CHECK),  # each threshold belongs to the lane it opens
+        (0.69, Recommendation.DOCUMENT_CHECK),
+        (0.7, Recommendation.PHYSICAL_INSPECTION),
+        (0.89, Recommendation.PHYSICAL_INSPECTION),
+        (0.9, Recommendation.DETAIN),
+    ],
+)
+def test_thresholds_belong_to_the_lane_they_open(risk: float, expected: Recommendation) -> None:
+    policy = Policy(audit_from=0.3, document_check_from=0.5, inspection_from=0.7, detain_from=0.9)
+    assert decide(declaration(), model=risk, policy=policy).recommendation is expected
+
+
+def test_random_selection_adds_nothing_to_an_inspection_already_asked_for() -> None:
+    policy = Policy(inspection_from=0.7, random_rate=1.0)
+    items = (ItemAssessment(1),)
+    decision = recommend(policy, REGISTER, declaration(), items, (), ModelScore(0.8))
+    assert decision.random_selection
+    assert decision.recommendation is Recommendation.PHYSICAL_INSPECTION
+    assert decision.reasons == ()  # drawn, but the inspection is the score's, not the draw's
+
+
+def test_a_match_at_the_detain_threshold_adds_no_risk_of_its_own() -> None:
+    """At the threshold a match is strong: it takes the exhibition handling and is not also
+    counted as a weaker match (80 / 100 would ask for an inspection)."""
+    policy = Policy(
+        inspection_from=0.7,
+        match_detain_from=80.0,
+        exhibition_on_match=Recommendation.DOCUMENT_CHECK,
+    )
+    shown = declaration(procedure=Procedure.EXHIBITION)
+    decision = decide(shown, {1: (match(score=80.0),)}, policy=policy)
+    assert decision.recommendation is Recommendation.DOCUMENT_CHECK
