@@ -105,6 +105,20 @@ MUTANTS = (
     Mutant(
         "riskd/matching/matcher.py", "limit=self.config.max_typo_candidates,", "limit=1,", BUDGETS
     ),
+    # build_matcher is mutated by mutmut too, but the test modules build their matchers at
+    # import, before a worker flips the switch: its budget lines are applied here as well
+    Mutant(
+        "riskd/matching/matcher.py",
+        "budget = fuzzy_budget(keys, config)",
+        "budget = min(fuzzy_budget(keys, config), 1)",
+        BUDGETS,
+    ),
+    Mutant(
+        "riskd/matching/matcher.py",
+        "variants = deletions(prefix, budget)",
+        "variants = deletions(prefix, 1)",
+        BUDGETS,
+    ),
     # enum tables of the converter, built at import
     Mutant("riskd/server/convert.py", "if k != 0}", "if k == 0}", CONVERT),
     Mutant("riskd/server/convert.py", "if k != 0}", "if k != 1}", CONVERT),
