@@ -101,3 +101,14 @@ def test_budgets_follow_the_configured_bounds() -> None:
         assert config.edit_budget(config.two_edits_from - 1) == 1
         assert config.edit_budget(config.two_edits_from) == 2
         assert config.edit_budget(40) == 2
+
+
+def test_every_mark_a_typo_is_close_to_is_listed() -> None:
+    """ "kavolini" is one letter from KAVOLINO and from KAVOLINA: both are listed, not only the
+    first candidate the typo index returns."""
+    twins = Register(
+        "twins-1",
+        (recordation("R-O", "KAVOLINO", hs=("64",)), recordation("R-A", "KAVOLINA", hs=("64",))),
+    )
+    listed = build_matcher(twins).match_item(item("640411", brand="kavolini"), declaration())
+    assert {m.recordation_id for m in listed} == {"R-O", "R-A"}

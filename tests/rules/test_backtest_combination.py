@@ -86,6 +86,9 @@ def serving_severity(
         # A single rule is its own score either way: 0.69 is just below the inspection.
         ((0.69,), 1, 1),
         ((0.7,), 2, 2),
+        # A certain rule (1.0) inspects but does not detain: the policy sets no detain threshold.
+        ((1.0,), 2, 2),
+        ((1.0, 0.5), 2, 2),
         # 1 - 0.8 * 0.8 = 0.36: below the document check both ways.
         ((0.2, 0.2), 0, 0),
     ],
