@@ -14,8 +14,13 @@ DEMO := var/demo
 ADDR ?= 127.0.0.1:50051
 PYTEST_ARGS ?=
 SOAK_ARGS ?=
+# What `make mutation` mutates, one mutmut run per pattern ([tool.mutmut] in pyproject.toml;
+# docs/testing.md); the matcher's budgets are used in build_matcher. tests/mutation_hand.py
+# then applies the mutants mutmut cannot make (dataclass methods, the backtest's polars).
+MUTANTS ?= riskd.server.convert.* riskd.matching.context.* riskd.policy.* \
+	riskd.matching.matcher.x_build_matcher__*
 
-.PHONY: help setup proto run test lint bench soak eval-matching demo chromium clean
+.PHONY: help setup proto run test lint bench soak eval-matching mutation demo chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -80,5 +85,10 @@ soak: setup ## minutes of load with rule and model reloads (not in CI); bench/re
 eval-matching: setup ## measure matching quality; results in bench/results/matching_quality.json
 	$(PY) -m bench.matching_quality
 
+mutation: setup ## mutation testing, one module at a time (not in CI); docs/testing.md
+	for pattern in $(MUTANTS); do $(BIN)/mutmut run --max-children 2 "$$pattern" || exit 1; done
+	$(BIN)/mutmut results
+	$(PY) -m tests.mutation_hand
+
 clean: ## remove generated files (not the venv)
-	rm -rf var riskd/v1/*_pb2*.py* $(GEN_STAMP) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf mutants var riskd/v1/*_pb2*.py* $(GEN_STAMP) .pytest_cache .mypy_cache .ruff_cache

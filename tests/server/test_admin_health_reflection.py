@@ -11,11 +11,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
-from riskd.server import convert
 from riskd.v1 import admin_service_pb2 as apb
 from riskd.v1 import admin_service_pb2_grpc, assessment_pb2, screening_service_pb2_grpc
 from riskd.v1 import screening_service_pb2 as spb
-from tests import factory
+from tests import requests
 from tests.server.conftest import ADMIN_AUTH, Client, start_server
 
 REGISTER_HEADER = (
@@ -47,9 +46,7 @@ def test_status_reports_versions_and_counts(client: Client) -> None:
 
 
 def test_screening_needs_no_token_by_default(client: Client) -> None:
-    client.screening.Screen(
-        spb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
-    )
+    client.screening.Screen(spb.ScreenRequest(declaration=requests.declaration()))
 
 
 def test_register_reload_swaps_and_a_broken_file_keeps_the_old(tmp_path: Path) -> None:
@@ -84,10 +81,9 @@ def test_register_reload_swaps_and_a_broken_file_keeps_the_old(tmp_path: Path) -
             after = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
             assert after.versions.register == reloaded.versions.register
             screening = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            declaration = factory.declaration(items=(factory.item(brand="Kalora"),))
-            answer = screening.Screen(
-                spb.ScreenRequest(declaration=convert.declaration_to_pb(declaration))
-            )
+            declaration = requests.declaration(requests.COUNTERFEIT)
+            declaration.items[0].brand = "Kalora"
+            answer = screening.Screen(spb.ScreenRequest(declaration=declaration))
             assert answer.assessment.recommendation == assessment_pb2.RECOMMENDATION_DETAIN
     finally:
         riskd_server.close()
@@ -118,9 +114,7 @@ def test_screening_token_when_configured(tmp_path: Path) -> None:
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            request = spb.ScreenRequest(
-                declaration=convert.declaration_to_pb(factory.declaration())
-            )
+            request = spb.ScreenRequest(declaration=requests.declaration())
             with pytest.raises(grpc.RpcError) as caught:
                 stub.Screen(request)
             assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
@@ -179,8 +173,8 @@ def test_metrics_are_served_for_prometheus(tmp_path: Path) -> None:
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            nike = factory.declaration(items=(factory.item(brand="NIKE"),))
-            stub.Screen(spb.ScreenRequest(declaration=convert.declaration_to_pb(nike)), timeout=10)
+            nike = requests.declaration(requests.COUNTERFEIT)
+            stub.Screen(spb.ScreenRequest(declaration=nike), timeout=10)
             admin = admin_service_pb2_grpc.AdminServiceStub(channel)
             with pytest.raises(grpc.RpcError):
                 admin.ReloadRules(apb.ReloadRulesRequest(), metadata=ADMIN_AUTH, timeout=10)

@@ -12,15 +12,19 @@ from click.testing import CliRunner
 from google.protobuf import json_format
 
 from riskd.cli.main import cli
-from riskd.server import convert
-from tests import factory
+from riskd.v1 import declaration_pb2 as dpb
+from tests import requests
 from tests.server.conftest import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_declaration(path: Path, **overrides: object) -> Path:
-    msg = convert.declaration_to_pb(factory.declaration(**overrides))  # type: ignore[arg-type]
+def request_file(name: str) -> Path:
+    """A request file as a declaration system writes it (tests/golden/requests/)."""
+    return requests.REQUESTS / f"{name}.json"
+
+
+def write_declaration(path: Path, msg: dpb.Declaration) -> Path:
     path.write_text(
         json_format.MessageToJson(msg, preserving_proto_field_name=True), encoding="utf-8"
     )
@@ -28,7 +32,7 @@ def write_declaration(path: Path, **overrides: object) -> Path:
 
 
 def test_screen_prints_recommendation_with_reasons(client: Client, tmp_path: Path) -> None:
-    file = write_declaration(tmp_path / "d.json", items=(factory.item(brand="NIKE"),))
+    file = request_file(requests.COUNTERFEIT)
     result = CliRunner().invoke(cli, ["screen", str(file), "--server", client.address])
     assert result.exit_code == 0, result.output
     assert "DETAIN" in result.output
@@ -37,10 +41,9 @@ def test_screen_prints_recommendation_with_reasons(client: Client, tmp_path: Pat
 
 
 def test_screen_jsonl_as_json_lines(client: Client, tmp_path: Path) -> None:
-    lines = [
-        json_format.MessageToJson(convert.declaration_to_pb(d), indent=None)
-        for d in (factory.declaration(), factory.declaration(items=(factory.item(brand="耐克"),)))
-    ]
+    alias = requests.declaration()
+    alias.items[0].brand = "耐克"
+    lines = [json_format.MessageToJson(d, indent=None) for d in (requests.declaration(), alias)]
     file = tmp_path / "many.jsonl"
     file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["screen", str(file), "--server", client.address, "--json"])
@@ -69,7 +72,9 @@ def test_screen_names_unknown_fields(tmp_path: Path) -> None:
 
 
 def test_screen_reports_refused_declarations(client: Client, tmp_path: Path) -> None:
-    file = write_declaration(tmp_path / "d.json", customs_office="")
+    refused = requests.declaration()
+    refused.customs_office = ""
+    file = write_declaration(tmp_path / "d.json", refused)
     result = CliRunner().invoke(cli, ["screen", str(file), "--server", client.address])
     assert result.exit_code != 0
     assert "declaration.customs_office: is required" in result.output
@@ -79,7 +84,7 @@ def test_node_grpc_js_client_screens(client: Client, tmp_path: Path) -> None:
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "@grpc" / "grpc-js").is_dir():
         pytest.skip("node and node_modules (make setup) are needed for the Node client")
-    file = write_declaration(tmp_path / "d.json", items=(factory.item(brand="NIKE"),))
+    file = request_file(requests.COUNTERFEIT)
     result = subprocess.run(
         [node, str(ROOT / "tests" / "node" / "screen_client.js"), client.address, str(file)],
         capture_output=True,
@@ -96,7 +101,7 @@ def test_buf_curl_through_reflection_gets_an_assessment(client: Client, tmp_path
     buf = ROOT / "node_modules" / ".bin" / "buf"
     if not buf.exists():
         pytest.skip("buf from node_modules (make setup) is needed")
-    declaration = json.loads(write_declaration(tmp_path / "d.json").read_text(encoding="utf-8"))
+    declaration = json.loads(request_file(requests.CLEAN).read_text(encoding="utf-8"))
     request = tmp_path / "request.json"
     request.write_text(json.dumps({"declaration": declaration}), encoding="utf-8")
     result = subprocess.run(

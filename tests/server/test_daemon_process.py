@@ -11,10 +11,9 @@ from pathlib import Path
 
 import grpc
 
-from riskd.server import convert
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
-from tests import factory
+from tests import requests
 
 REGISTER = (
     "recordation_id,right_type,mark,aliases,holder,holder_contact,nice_classes,hs_prefixes,"
@@ -54,12 +53,10 @@ def test_serve_logs_each_decision_and_drains_on_sigterm(tmp_path: Path) -> None:
         assert first["event"] == "serving", first
         with grpc.insecure_channel(f"127.0.0.1:{first['port']}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            declaration = factory.declaration(items=(factory.item(brand="NIKE"),))
-            answer = stub.Screen(
-                pb.ScreenRequest(declaration=convert.declaration_to_pb(declaration)), timeout=10
-            )
-            too_many = convert.declaration_to_pb(
-                factory.declaration(items=tuple(factory.item(line_no=n) for n in range(1, 7)))
+            declaration = requests.declaration(requests.COUNTERFEIT)
+            answer = stub.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
+            too_many = requests.with_items(
+                requests.declaration(), *(requests.item(line_no=n) for n in range(1, 7))
             )
             try:
                 stub.Screen(pb.ScreenRequest(declaration=too_many), timeout=10)

@@ -9,12 +9,11 @@ import grpc
 import pytest
 
 from riskd.domain import DeadlineExceeded
-from riskd.server import convert
 from riskd.server.screening import ScreeningServicer
 from riskd.settings import Limits
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
-from tests import factory
+from tests import factory, requests
 from tests.server.conftest import start_server
 
 
@@ -25,11 +24,13 @@ def test_message_over_the_size_limit_is_resource_exhausted(tmp_path: Path) -> No
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            big = factory.declaration(items=(factory.item(description="shoe " * 800),))
+            big = requests.with_items(
+                requests.declaration(), requests.item(description="shoe " * 800)
+            )
             with pytest.raises(grpc.RpcError) as caught:
-                stub.Screen(pb.ScreenRequest(declaration=convert.declaration_to_pb(big)))
+                stub.Screen(pb.ScreenRequest(declaration=big))
             assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
-            small = convert.declaration_to_pb(factory.declaration())
+            small = requests.declaration()
             assert stub.Screen(pb.ScreenRequest(declaration=small)).assessment.decision_id
     finally:
         riskd_server.close()
@@ -56,7 +57,7 @@ def test_expired_deadline_is_not_screened_or_stored(tmp_path: Path) -> None:
     riskd_server = start_server(tmp_path)
     try:
         servicer = ScreeningServicer(riskd_server.runtime)
-        request = pb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
+        request = pb.ScreenRequest(declaration=requests.declaration())
         context = _ExpiredContext()
         with pytest.raises(RuntimeError, match="deadline"):
             servicer.Screen(request, context)  # type: ignore[arg-type]
@@ -91,8 +92,8 @@ def test_a_batch_over_the_call_item_limit_is_resource_exhausted(tmp_path: Path) 
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            lines = tuple(factory.item(line_no=n) for n in range(1, 4))
-            batch = [convert.declaration_to_pb(factory.declaration(f"D-C-{n}", items=lines))
+            lines = [requests.item(line_no=n) for n in range(1, 4)]
+            batch = [requests.with_items(requests.declaration(declaration_id=f"D-C-{n}"), *lines)
                      for n in range(2)]  # fmt: skip
             with pytest.raises(grpc.RpcError) as caught:
                 stub.ScreenBatch(pb.ScreenBatchRequest(declarations=batch), timeout=10)
@@ -111,14 +112,14 @@ def test_streams_beyond_the_limit_are_refused_and_unary_calls_go_on(tmp_path: Pa
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
             held: queue.Queue[pb.ScreenStreamRequest | None] = queue.Queue()
             first = stub.ScreenStream(iter(held.get, None), timeout=30)
-            held.put(pb.ScreenStreamRequest(declaration=convert.declaration_to_pb(
-                factory.declaration("D-STREAM-1"))))  # fmt: skip
+            held.put(pb.ScreenStreamRequest(
+                declaration=requests.declaration(declaration_id="D-STREAM-1")))  # fmt: skip
             assert next(first).assessment.decision_id  # the first stream is open and idle
             second = stub.ScreenStream(iter([]), timeout=10)
             with pytest.raises(grpc.RpcError) as caught:
                 next(second)
             assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
-            request = pb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
+            request = pb.ScreenRequest(declaration=requests.declaration())
             assert stub.Screen(request, timeout=10).assessment.decision_id
             held.put(None)  # the first stream ends; a new one may open
             assert list(first) == []

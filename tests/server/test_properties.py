@@ -7,12 +7,11 @@ import grpc
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from riskd.server import convert
 from riskd.v1 import admin_service_pb2 as adpb
 from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import declaration_pb2 as dpb
 from riskd.v1 import screening_service_pb2 as pb
-from tests import factory
+from tests import requests
 from tests.server.conftest import ADMIN_AUTH, Client
 
 ENUM = st.integers(min_value=-3, max_value=9)
@@ -68,11 +67,9 @@ def arbitrary_declarations(draw: st.DrawFn) -> dpb.Declaration:
 @st.composite
 def nearly_valid_declarations(draw: st.DrawFn) -> dpb.Declaration:
     """A valid declaration with a few fields replaced by arbitrary values."""
-    msg = convert.declaration_to_pb(
-        factory.declaration(
-            items=(factory.item(brand=draw(SHORT), description=draw(SHORT) or "x"),)
-        )
-    )
+    msg = requests.declaration()
+    msg.items[0].brand = draw(SHORT)
+    msg.items[0].description = draw(SHORT) or "x"
     arbitrary = draw(arbitrary_declarations())
     fields = ["direction", "transport_mode", "procedure", "origin_country", "importer", "items"]
     for name in draw(st.lists(st.sampled_from(fields), max_size=2, unique=True)):
@@ -145,7 +142,7 @@ def test_any_outcome_gets_an_answer_or_a_named_error(
     client: Client, outcome: apb.Outcome, known: bool
 ) -> None:
     if known:  # for a decision that exists, so that the checks past NOT_FOUND run too
-        declaration = convert.declaration_to_pb(factory.declaration())
+        declaration = requests.declaration()
         decided = client.screening.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
         outcome.decision_id = decided.assessment.decision_id
     request = pb.RecordOutcomeRequest(outcome=outcome)

@@ -18,7 +18,7 @@ from riskd.store import SqliteStore
 from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import declaration_pb2 as dpb
 from riskd.v1 import screening_service_pb2 as pb
-from tests import factory
+from tests import factory, requests
 from tests.server.conftest import Client
 
 
@@ -40,8 +40,7 @@ def violations(error: grpc.RpcError) -> dict[str, str]:
 
 
 def test_counterfeit_brand_is_detained_and_holder_notified(client: Client) -> None:
-    declaration = factory.declaration(items=(factory.item(brand="NIKE"),))
-    assessment = screen(client, convert.declaration_to_pb(declaration))
+    assessment = screen(client, requests.declaration(requests.COUNTERFEIT))
     assert assessment.recommendation == apb.RECOMMENDATION_DETAIN
     assert assessment.lane == apb.LANE_RED
     assert assessment.risk_score == 1.0
@@ -59,13 +58,14 @@ def test_counterfeit_brand_is_detained_and_holder_notified(client: Client) -> No
 
 
 def test_chinese_alias_in_description_is_detained(client: Client) -> None:
-    declaration = factory.declaration(items=(factory.item(description="运动鞋 耐克 款"),))
-    assessment = screen(client, convert.declaration_to_pb(declaration))
+    declaration = requests.declaration()
+    declaration.items[0].description = "运动鞋 耐克 款"
+    assessment = screen(client, declaration)
     assert assessment.recommendation == apb.RECOMMENDATION_DETAIN
 
 
 def test_clean_goods_are_released_green(client: Client) -> None:
-    assessment = screen(client, convert.declaration_to_pb(factory.declaration()))
+    assessment = screen(client, requests.declaration())
     assert assessment.recommendation == apb.RECOMMENDATION_RELEASE
     assert assessment.lane == apb.LANE_GREEN
     assert not assessment.reasons and not assessment.notify
@@ -73,11 +73,11 @@ def test_clean_goods_are_released_green(client: Client) -> None:
 
 
 def test_authorised_licensee_is_released_and_match_says_why(client: Client) -> None:
-    declaration = factory.declaration(
-        exporter=Party("OEM-LICENSED-1", "Licensed Shoe Works", "VN"),
-        items=(factory.item(brand="NIKE"),),
+    declaration = requests.declaration(requests.COUNTERFEIT)
+    declaration.exporter.CopyFrom(
+        dpb.Party(id="OEM-LICENSED-1", name="Licensed Shoe Works", country="VN")
     )
-    assessment = screen(client, convert.declaration_to_pb(declaration))
+    assessment = screen(client, declaration)
     assert assessment.recommendation == apb.RECOMMENDATION_RELEASE
     [match] = assessment.items[0].matches
     assert match.authorised and not match.raises_risk
@@ -85,28 +85,30 @@ def test_authorised_licensee_is_released_and_match_says_why(client: Client) -> N
 
 
 def test_mark_on_goods_outside_its_classes_raises_no_risk(client: Client) -> None:
-    declaration = factory.declaration(items=(factory.item(hs_code="200911", brand="NIKE"),))
-    assessment = screen(client, convert.declaration_to_pb(declaration))
+    declaration = requests.declaration(requests.COUNTERFEIT)
+    declaration.items[0].hs_code = "200911"  # fruit juice: outside NIKE's classes
+    assessment = screen(client, declaration)
     assert assessment.recommendation == apb.RECOMMENDATION_RELEASE
     assert assessment.items[0].matches[0].no_risk_reason == apb.NO_RISK_REASON_OUTSIDE_CLASSES
 
 
 def test_random_selection_sends_to_physical_inspection(client: Client) -> None:
-    declaration = factory.declaration(factory.randomly_selected("D-RANDOM"))
-    assessment = screen(client, convert.declaration_to_pb(declaration))
+    declaration = requests.declaration(declaration_id=factory.randomly_selected("D-RANDOM"))
+    assessment = screen(client, declaration)
     assert assessment.random_selection
     assert assessment.recommendation == apb.RECOMMENDATION_PHYSICAL_INSPECTION
 
 
 def test_referral_when_suspect_goods_exceed_threshold(client: Client) -> None:
-    expensive = factory.item(brand="NIKE", value=factory.Money(60_000.0, "USD"))
-    assessment = screen(client, convert.declaration_to_pb(factory.declaration(items=(expensive,))))
+    expensive = requests.declaration(requests.COUNTERFEIT)
+    expensive.items[0].value.amount = 60_000.0
+    assessment = screen(client, expensive)
     assert assessment.referral.referred
     assert assessment.referral.estimated_value.amount == pytest.approx(60_000.0)
 
 
 def test_decision_is_stored_and_returned_by_get_decision(client: Client) -> None:
-    sent = convert.declaration_to_pb(factory.declaration(items=(factory.item(brand="NIKE"),)))
+    sent = requests.declaration(requests.COUNTERFEIT)
     assessment = screen(client, sent)
     got = client.screening.GetDecision(pb.GetDecisionRequest(decision_id=assessment.decision_id))
     assert got.assessment == assessment
@@ -115,7 +117,7 @@ def test_decision_is_stored_and_returned_by_get_decision(client: Client) -> None
 
 
 def test_acknowledged_decision_is_on_disk(client: Client) -> None:
-    assessment = screen(client, convert.declaration_to_pb(factory.declaration()))
+    assessment = screen(client, requests.declaration())
     fresh = SqliteStore(Path(client.server.runtime.settings.store))
     try:
         assert (
@@ -158,7 +160,7 @@ def test_missing_declaration_is_invalid(client: Client) -> None:
 
 
 def test_bad_items_are_named_by_index(client: Client) -> None:
-    msg = convert.declaration_to_pb(factory.declaration())
+    msg = requests.declaration()
     msg.items.add(line_no=1, hs_code="64A", description="x" * 600, quantity=float("nan"))
     msg.items[1].value.amount = -5
     msg.items[1].value.currency = "dollars"
@@ -182,8 +184,8 @@ def test_bad_items_are_named_by_index(client: Client) -> None:
 
 
 def test_too_many_items_is_invalid(client: Client) -> None:
-    items = tuple(factory.item(line_no=n) for n in range(1, 52))
-    msg = convert.declaration_to_pb(factory.declaration(items=items))
+    items = [requests.item(line_no=n) for n in range(1, 52)]
+    msg = requests.with_items(requests.declaration(), *items)
     with pytest.raises(grpc.RpcError) as caught:
         client.screening.Screen(pb.ScreenRequest(declaration=msg))
     assert "at most 50" in violations(caught.value)["declaration.items"]
@@ -201,18 +203,16 @@ def test_bytes_that_are_no_message_are_invalid_argument(client: Client) -> None:
 
 
 def test_batch_screens_all_in_order(client: Client) -> None:
-    declarations = [factory.declaration(), factory.declaration(items=(factory.item(brand="NIKE"),))]
-    response = client.screening.ScreenBatch(
-        pb.ScreenBatchRequest(declarations=[convert.declaration_to_pb(d) for d in declarations])
-    )
+    declarations = [requests.declaration(), requests.declaration(requests.COUNTERFEIT)]
+    response = client.screening.ScreenBatch(pb.ScreenBatchRequest(declarations=declarations))
     got = [a.recommendation for a in response.assessments]
     assert got == [apb.RECOMMENDATION_RELEASE, apb.RECOMMENDATION_DETAIN]
 
 
 def test_batch_with_one_bad_declaration_screens_none(client: Client) -> None:
     stored_before = client.server.runtime.store.counts()[0]
-    good = convert.declaration_to_pb(factory.declaration())
-    bad = convert.declaration_to_pb(factory.declaration())
+    good = requests.declaration()
+    bad = requests.declaration()
     bad.items[0].hs_code = "shoes"
     with pytest.raises(grpc.RpcError) as caught:
         client.screening.ScreenBatch(pb.ScreenBatchRequest(declarations=[good, bad]))
@@ -224,21 +224,20 @@ def test_batch_limits(client: Client) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         client.screening.ScreenBatch(pb.ScreenBatchRequest())
     assert "declarations" in violations(caught.value)
-    many = [convert.declaration_to_pb(factory.declaration())] * 21
+    many = [requests.declaration()] * 21
     with pytest.raises(grpc.RpcError) as caught:
         client.screening.ScreenBatch(pb.ScreenBatchRequest(declarations=many))
     assert "at most 20" in violations(caught.value)["declarations"]
 
 
 def test_stream_answers_each_declaration_in_order_and_survives_bad_ones(client: Client) -> None:
-    good = convert.declaration_to_pb(factory.declaration("D-S-1"))
-    bad = convert.declaration_to_pb(factory.declaration("D-S-2"))
+    good = requests.declaration(declaration_id="D-S-1")
+    bad = requests.declaration(declaration_id="D-S-2")
     bad.customs_office = ""
-    nike = convert.declaration_to_pb(
-        factory.declaration("D-S-3", items=(factory.item(brand="nike"),))
-    )
-    requests = [pb.ScreenStreamRequest(declaration=d) for d in (good, bad, nike)]
-    responses = list(client.screening.ScreenStream(iter(requests), timeout=10))
+    nike = requests.declaration(requests.COUNTERFEIT, declaration_id="D-S-3")
+    nike.items[0].brand = "nike"
+    stream = [pb.ScreenStreamRequest(declaration=d) for d in (good, bad, nike)]
+    responses = list(client.screening.ScreenStream(iter(stream), timeout=10))
     assert [r.declaration_id for r in responses] == ["D-S-1", "D-S-2", "D-S-3"]
     assert responses[0].assessment.recommendation == apb.RECOMMENDATION_RELEASE
     assert responses[1].WhichOneof("result") == "error"
@@ -248,9 +247,7 @@ def test_stream_answers_each_declaration_in_order_and_survives_bad_ones(client: 
 
 
 def test_record_outcome_is_idempotent(client: Client) -> None:
-    assessment = screen(
-        client, convert.declaration_to_pb(factory.declaration(items=(factory.item(brand="NIKE"),)))
-    )
+    assessment = screen(client, requests.declaration(requests.COUNTERFEIT))
     outcome = apb.Outcome(
         outcome_id="OUT-1",
         decision_id=assessment.decision_id,
@@ -276,8 +273,8 @@ def test_record_outcome_for_unknown_decision_is_not_found(client: Client) -> Non
 
 
 def test_outcome_id_reused_for_another_decision_is_refused(client: Client) -> None:
-    first = screen(client, convert.declaration_to_pb(factory.declaration()))
-    second = screen(client, convert.declaration_to_pb(factory.declaration()))
+    first = screen(client, requests.declaration())
+    second = screen(client, requests.declaration())
     outcome = apb.Outcome(
         outcome_id="OUT-REUSED",
         decision_id=first.decision_id,
@@ -338,8 +335,10 @@ def test_canonical_json_of_the_sample_shape_parses(client: Client) -> None:
 
 
 def test_expired_recordation_raises_no_risk(client: Client) -> None:
-    declaration = factory.declaration(items=(factory.item(brand="ZORBLAX", hs_code="950300"),))
-    assessment = screen(client, convert.declaration_to_pb(declaration))
+    declaration = requests.declaration()
+    declaration.items[0].brand = "ZORBLAX"  # recorded until 2020; declared in 2025
+    declaration.items[0].hs_code = "950300"
+    assessment = screen(client, declaration)
     assert assessment.recommendation == apb.RECOMMENDATION_RELEASE
     assert assessment.items[0].matches[0].no_risk_reason == apb.NO_RISK_REASON_INACTIVE
 
@@ -354,19 +353,20 @@ def test_domain_round_trip_through_protobuf() -> None:
     )
 
 
+def with_importer(declaration_id: str, importer: dpb.Party) -> dpb.Declaration:
+    declaration = requests.declaration(declaration_id=declaration_id)
+    declaration.importer.CopyFrom(importer)
+    return declaration
+
+
 def test_screening_and_outcomes_build_the_importers_history(client: Client) -> None:
     profiles = client.server.runtime.profiles
     assert profiles is not None
-    importer = Party("IMP-HISTORY", "Repeat Offender Ltd", "CN")
+    importer = dpb.Party(id="IMP-HISTORY", name="Repeat Offender Ltd", country="CN")
     before = profiles.lookup([("importer", importer.id)])
     assert before == {}
     decided = [
-        screen(
-            client,
-            convert.declaration_to_pb(
-                factory.declaration(factory.not_randomly_selected(f"D-HIST-{n}"), importer=importer)
-            ),
-        )
+        screen(client, with_importer(factory.not_randomly_selected(f"D-HIST-{n}"), importer))
         for n in range(3)
     ]
     seized = apb.Outcome(

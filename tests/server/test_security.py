@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
 import pytest
 from structlog.testing import capture_logs
 
-from riskd.domain import Outcome, OutcomeResult
-from riskd.server import convert
 from riskd.settings import Settings, unknown_environment
 from riskd.v1 import admin_service_pb2 as apb
-from riskd.v1 import admin_service_pb2_grpc, screening_service_pb2_grpc
+from riskd.v1 import admin_service_pb2_grpc, assessment_pb2, screening_service_pb2_grpc
 from riskd.v1 import screening_service_pb2 as pb
-from tests import factory
+from tests import requests
 from tests.server.conftest import ADMIN_AUTH, start_server
 
 
@@ -28,7 +25,7 @@ def _bearer(token: str) -> tuple[tuple[str, str], ...]:
 
 
 def _decided(stub: screening_service_pb2_grpc.ScreeningServiceStub) -> pb.ScreenResponse:
-    declaration = convert.declaration_to_pb(factory.declaration())
+    declaration = requests.declaration()
     return stub.Screen(pb.ScreenRequest(declaration=declaration), timeout=10)
 
 
@@ -48,7 +45,7 @@ def test_writes_and_party_data_are_closed_without_their_tokens(tmp_path: Path) -
             assert _code(lambda: stub.GetDecision(get, timeout=10)) is (
                 grpc.StatusCode.PERMISSION_DENIED
             )
-            outcome = pb.RecordOutcomeRequest(outcome=convert.outcome_to_pb(_outcome(decided)))
+            outcome = pb.RecordOutcomeRequest(outcome=_outcome(decided))
             assert _code(lambda: stub.RecordOutcome(outcome, timeout=10)) is (
                 grpc.StatusCode.PERMISSION_DENIED
             )
@@ -56,8 +53,12 @@ def test_writes_and_party_data_are_closed_without_their_tokens(tmp_path: Path) -
         riskd_server.close()
 
 
-def _outcome(decided: pb.ScreenResponse) -> Outcome:
-    return Outcome("O-SEC", decided.assessment.decision_id, OutcomeResult.SEIZED, datetime.now(UTC))
+def _outcome(decided: pb.ScreenResponse) -> assessment_pb2.Outcome:
+    return assessment_pb2.Outcome(
+        outcome_id="O-SEC",
+        decision_id=decided.assessment.decision_id,
+        result=assessment_pb2.OUTCOME_RESULT_SEIZED,
+    )
 
 
 def test_each_group_has_its_own_token_and_methods_can_move(tmp_path: Path) -> None:

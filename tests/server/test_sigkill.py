@@ -14,11 +14,10 @@ from pathlib import Path
 
 import grpc
 
-from riskd.server import convert
 from riskd.store import SqliteStore
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
-from tests import factory
+from tests import requests
 
 
 def test_sigkill_under_load_loses_no_acknowledged_decision(tmp_path: Path) -> None:
@@ -41,8 +40,8 @@ def test_sigkill_under_load_loses_no_acknowledged_decision(tmp_path: Path) -> No
                 stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
                 sent = 0
                 while not stop.is_set():
-                    declaration = factory.declaration(f"D-KILL-{number}-{sent}")
-                    request = pb.ScreenRequest(declaration=convert.declaration_to_pb(declaration))
+                    declaration = requests.declaration(declaration_id=f"D-KILL-{number}-{sent}")
+                    request = pb.ScreenRequest(declaration=declaration)
                     sent += 1
                     try:
                         answer = stub.Screen(request, timeout=5)

@@ -14,11 +14,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from riskd.domain import ReloadRefused, StoreUnavailable
 from riskd.pipeline import assess, build_snapshot
-from riskd.server import convert
 from riskd.store import SqliteStore
 from riskd.v1 import assessment_pb2, screening_service_pb2_grpc
 from riskd.v1 import screening_service_pb2 as pb
-from tests import factory
+from tests import factory, requests
 from tests.server.conftest import start_server
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -82,7 +81,7 @@ def test_a_store_fault_is_policy_and_health_follows_the_store(tmp_path: Path, de
     try:
         with grpc.insecure_channel(f"127.0.0.1:{riskd_server.port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            request = pb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
+            request = pb.ScreenRequest(declaration=requests.declaration())
             assert _health(channel) == SERVING
             if degrade == "unavailable":
                 with pytest.raises(grpc.RpcError) as caught:

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import grpc
 
-from riskd.server import convert
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
-from tests import factory
+from tests import requests
 
 
 def _free_port() -> int:
@@ -68,7 +67,7 @@ def test_a_killed_worker_is_started_again(tmp_path: Path) -> None:
         assert replacement not in workers
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
-            request = pb.ScreenRequest(declaration=convert.declaration_to_pb(factory.declaration()))
+            request = pb.ScreenRequest(declaration=requests.declaration())
             for _ in range(6):  # connections spread over both workers
                 assert stub.Screen(request, timeout=20).assessment.decision_id
         process.send_signal(signal.SIGTERM)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import grpc
 
-from riskd.server import convert
 from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
-from tests import factory
+from tests import requests
 from tests.server.conftest import start_server, with_tokens
 
 
@@ -25,9 +24,7 @@ def test_replicas_share_decisions_and_outcomes(tmp_path: Path, postgres_url: str
         ):
             one = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(a))
             two = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(b))
-            declaration = convert.declaration_to_pb(
-                factory.declaration(items=(factory.item(brand="NIKE"),))
-            )
+            declaration = requests.declaration(requests.COUNTERFEIT)
             made = one.Screen(pb.ScreenRequest(declaration=declaration)).assessment
             got = two.GetDecision(pb.GetDecisionRequest(decision_id=made.decision_id))
             assert got.assessment == made
