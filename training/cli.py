@@ -19,6 +19,7 @@ import click
 import polars as pl
 
 from riskd import __version__
+from riskd.cli.errors import CommandError, OneLineErrors
 from riskd.domain import ReloadRefused
 from riskd.model import load_model_dir
 from riskd.model.registry import model_dir, production_version
@@ -84,7 +85,7 @@ def _load(
     return table
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="riskd-train")
 def cli() -> None:
     """Train, evaluate and promote riskd's infringement-risk model."""
