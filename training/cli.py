@@ -1,5 +1,8 @@
 """`riskd-train`: build training tables, fit, evaluate and promote models.
 
+Each command imports what it needs when it runs (LightGBM and polars take seconds to import),
+so that `riskd-train --help` and a mistyped option answer at once.
+
 Every command reads the same sources (`--data` with optional `--mapping` and `--history`):
 a training table written by `dataset`, the store (a .db file), a history table (Parquet or
 CSV with the history columns) or an external CSV/Parquet with a mapping file.
@@ -13,21 +16,17 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import polars as pl
 
 from riskd import __version__
 from riskd.cli.errors import CommandError, OneLineErrors
-from riskd.domain import ReloadRefused
-from riskd.model import load_model_dir
-from riskd.model.registry import model_dir, production_version
-from riskd.register.load import RegisterFileError, load_register
-from training.dataset import TrainingTable, build_store_table, load_table
-from training.fit import FitConfig, fit
-from training.mapping import MappingError
-from training.seed import open_profiles, seed_profiles
+from riskd.cli.progress import quiet_option, shows_progress, stage
+from riskd.cli.tables import STORE_SUFFIXES, require_history, require_store
+
+if TYPE_CHECKING:
+    from training.dataset import TrainingTable
 
 DEFAULT_REGISTRY = Path("var/models")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,9 +36,19 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _version_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from riskd.model.registry import check_version_name
+
+    try:
+        return None if value is None else check_version_name(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+
+
 def source_options(func: F) -> F:
-    """--data, --mapping, --history and --register, shared by the commands that read
-    declarations."""
+    """--data, --mapping, --history, --register and --quiet, shared by the commands that
+    read declarations."""
+    func = quiet_option(func)
     func = click.option(
         "--register",
         "register_file",
@@ -67,15 +76,30 @@ def source_options(func: F) -> F:
 
 
 def _load(
-    data: Path, mapping: Path | None, history: tuple[Path, ...], register_file: Path | None
+    data: Path,
+    mapping: Path | None,
+    history: tuple[Path, ...],
+    register_file: Path | None,
+    progress: bool,
 ) -> TrainingTable:
+    from riskd.register.load import RegisterFileError, load_register
+    from training.dataset import is_training_table, load_table
+    from training.mapping import MappingError
+
+    if mapping is None:
+        for path in (*history, data):
+            if path.suffix in STORE_SUFFIXES:
+                require_store(path)
+            elif not is_training_table(path):
+                require_history(path)
     started = time.perf_counter()
     try:
-        register = load_register(register_file, progress=True) if register_file else None
+        register = load_register(register_file, progress=progress) if register_file else None
         _say(f"computing point-in-time features of {data.name} …")
-        table = load_table(data, mapping, history, register)
+        with stage(f"features of {data.name}", progress and register is None):
+            table = load_table(data, mapping, history, register, progress=progress)
     except (MappingError, RegisterFileError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
     labelled = table.labelled().height
     _say(
         f"{table.frame.height} declarations ({labelled} labelled, "
@@ -125,6 +149,7 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the training table (Parquet, with a .features.json).",
 )
+@quiet_option
 def dataset(
     store: Path | None,
     data: Path | None,
@@ -132,16 +157,21 @@ def dataset(
     history: tuple[Path, ...],
     register_file: Path | None,
     out: Path,
+    quiet: bool,
 ) -> None:
     """Build a training table: features as known at each declaration, and its label."""
+    from training.dataset import build_store_table
+
     if (store is None) == (data is None):
         raise click.UsageError("give exactly one of --store and --data")
     if store is not None:
+        require_store(store)
         _say(f"reading decisions and outcomes from {store.name} …")
-        table = build_store_table(store)
+        with stage(f"reading {store.name}", shows_progress(quiet)):
+            table = build_store_table(store)
     else:
         assert data is not None
-        table = _load(data, mapping, history, register_file)
+        table = _load(data, mapping, history, register_file, shows_progress(quiet))
     table.save(out)
     _say(f"wrote {out} ({table.frame.height} declarations)")
 
@@ -155,7 +185,12 @@ def dataset(
     show_default=True,
     help="Model registry directory.",
 )
-@click.option("--version", "version", help="Model version name (default: time and hash).")
+@click.option(
+    "--version",
+    "version",
+    callback=_version_name,
+    help="Model version name (default: time and hash).",
+)
 @click.option("--valid-from", type=click.DateTime(), help="Start of the later (stopping) period.")
 @click.option(
     "--valid-fraction",
@@ -197,9 +232,12 @@ def fit_cmd(
     use_dask: bool,
     workers: int,
     scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Fit a model on the earlier period, stop early on the later one, save it."""
-    table = _load(data, mapping, history, register_file)
+    from training.fit import FitConfig, fit
+
+    table = _load(data, mapping, history, register_file, shows_progress(quiet))
     config = FitConfig(
         valid_from=valid_from,
         valid_fraction=valid_fraction,
@@ -218,9 +256,9 @@ def fit_cmd(
             _say(f"training on Dask ({scheduler or f'{workers} local workers'}) …")
             result = fit_dask(table, config, workers=workers, scheduler=scheduler)
         else:
-            result = fit(table, config, progress=sys.stderr.isatty())
+            result = fit(table, config, progress=shows_progress(quiet))
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(f"{data}: {exc}") from exc
     path = result.save(registry, version)
     meta = result.metadata
     valid = meta["metrics"]["valid"]
@@ -249,7 +287,12 @@ def fit_cmd(
     show_default=True,
     help="Registry: its production model is compared (and --version read from it).",
 )
-@click.option("--version", "version", help="Model version in the registry (instead of --model).")
+@click.option(
+    "--version",
+    "version",
+    callback=_version_name,
+    help="Model version in the registry (instead of --model).",
+)
 @source_options
 @click.option(
     "--from", "start", type=click.DateTime(), help="Evaluate only declarations from this time on."
@@ -273,9 +316,13 @@ def evaluate(
     start: datetime | None,
     fmt: str,
     out: Path | None,
+    quiet: bool,
 ) -> None:
     """Precision, recall and value caught at 1/2/5/10 % inspection rates, AUC and
     calibration, beside the production model and a rules-only baseline."""
+    from riskd.domain import ReloadRefused
+    from riskd.model import load_model_dir
+    from riskd.model.registry import model_dir, production_version
     from training.evaluate import evaluate as run_evaluation
     from training.report import render_html
 
@@ -289,14 +336,15 @@ def evaluate(
         if current is not None and current != model.version:
             production = load_model_dir(model_dir(registry, current), for_serving=False)
     except ReloadRefused as exc:
-        raise click.ClickException(str(exc)) from exc
-    table = _load(data, mapping, history, register_file)
+        raise CommandError(str(exc)) from exc
+    table = _load(data, mapping, history, register_file, shows_progress(quiet))
     if start is not None:
         table = table.between(start, None)
     try:
-        evaluation = run_evaluation(model, table, production)
+        with stage("scoring and comparing", shows_progress(quiet)):
+            evaluation = run_evaluation(model, table, production)
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
     text = (
         render_html(evaluation)
         if fmt == "html"
@@ -317,7 +365,13 @@ def evaluate(
     default=DEFAULT_REGISTRY,
     show_default=True,
 )
-@click.option("--version", "version", required=True, help="The model version to promote.")
+@click.option(
+    "--version",
+    "version",
+    required=True,
+    callback=_version_name,
+    help="The model version to promote.",
+)
 @click.option(
     "--margin",
     type=float,
@@ -335,9 +389,17 @@ def promote_cmd(
     registry: Path, version: str, margin: float, evaluation: Path | None, force: bool
 ) -> None:
     """Make a model the production one, after its checks."""
+    from riskd.model.registry import model_dir
     from training.promote import promote
 
-    report = json.loads(evaluation.read_text()) if evaluation else None
+    if not model_dir(registry, version).is_dir():
+        known = ", ".join(sorted(p.name for p in registry.iterdir() if p.is_dir())) or "none"
+        raise CommandError(f"{registry}: no model version {version!r} (versions: {known})")
+    try:
+        report = json.loads(evaluation.read_text(encoding="utf-8")) if evaluation else None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise CommandError(f"{evaluation}{where}: not an evaluation (JSON): {exc}") from exc
     result = promote(registry, version, margin=margin, force=force, evaluation=report)
     for problem in result.problems:
         _say(problem)
@@ -368,9 +430,15 @@ def promote_cmd(
 @click.option(
     "--store", required=True, help="The riskd store: a SQLite path or postgresql://... URL."
 )
-def seed_profiles_cmd(history_file: Path, store: str) -> None:
+@quiet_option
+def seed_profiles_cmd(history_file: Path, store: str, quiet: bool) -> None:
     """Count a history's declarations and outcomes into the store's entity profiles, so that
     a new store serves with the history its model was trained on."""
+    import polars as pl
+
+    from training.seed import open_profiles, seed_profiles
+
+    require_history(history_file, "result")
     history = (
         pl.read_parquet(history_file)
         if history_file.suffix == ".parquet"
@@ -378,7 +446,7 @@ def seed_profiles_cmd(history_file: Path, store: str) -> None:
     )
     profiles = open_profiles(store)
     try:
-        count = seed_profiles(history, profiles, progress=True)
+        count = seed_profiles(history, profiles, progress=shows_progress(quiet))
     finally:
         profiles.close()
     _say(f"counted {count} declarations into the profiles of {store}")

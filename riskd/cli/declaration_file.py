@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 
@@ -64,8 +64,9 @@ def _documents(path: Path, text: str, first_line: int) -> Iterator[declaration_p
         line = text.count("\n", 0, offset)
         return first_line + line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
+    many = isinstance(document, list)
     records: list[tuple[Key, object]] = (
-        [((i,), r) for i, r in enumerate(document)] if isinstance(document, list) else [((), document)]
+        [((i,), r) for i, r in enumerate(document)] if many else [((), document)]
     )
     for key, record in records:
         if not isinstance(record, dict):
@@ -114,7 +115,7 @@ def _join(shown: str, name: str) -> str:
 def _value_problem(field: FieldDescriptor, value: object, at: Key, shown: str) -> Problem | None:
     message = field.message_type
     if message is not None and message.full_name == _TIMESTAMP:
-        if not isinstance(value, str) or not _parses(field.containing_type, field.name, value):
+        if not isinstance(value, str) or not _parses(field, value):
             why = _date_reason(value)
             return at, shown, f"{value!r} is not a date and time{why}; expected {TIMESTAMP_FORMAT}"
         return None
@@ -127,7 +128,7 @@ def _value_problem(field: FieldDescriptor, value: object, at: Key, shown: str) -
         if value not in names and not (isinstance(value, int) and not isinstance(value, bool)):
             return at, shown, f"{value!r} is not one of {', '.join(names)}"
         return None
-    if not _parses(field.containing_type, field.name, value):
+    if not _parses(field, value):
         return at, shown, f"{value!r} is not a valid {_type_name(field)}"
     return None
 
@@ -152,12 +153,16 @@ def _json_type(value: object) -> str:
         return "a list"
     if isinstance(value, str):
         return "a string"
-    return "a number" if isinstance(value, int | float) and not isinstance(value, bool) else "true/false"
+    if isinstance(value, bool):
+        return "true/false"
+    return "a number"
 
 
-def _parses(descriptor: Descriptor, name: str, value: object) -> bool:
+def _parses(field: FieldDescriptor, value: object) -> bool:
+    container = field.containing_type
+    assert container is not None  # a field of a message
     try:
-        json_format.ParseDict({name: value}, GetMessageClass(descriptor)())
+        json_format.ParseDict({field.name: value}, GetMessageClass(container)())
     except json_format.ParseError:
         return False
     return True

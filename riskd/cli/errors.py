@@ -2,8 +2,9 @@
 a mistake of the user or the environment.
 
 A mistake is an exception the code raises on purpose (`click.ClickException`, which the
-commands raise for bad input, bad settings and unusable files) or a file the system refuses (`OSError`: missing, a directory, unreadable). Anything
-else is a bug and keeps its traceback, so that it is reported rather than taken for bad input.
+commands raise for bad input, bad settings and unusable files) or a file the system refuses
+(`OSError`: missing, a directory, unreadable). Anything else is a bug and keeps its
+traceback, so that it is reported rather than taken for bad input.
 """
 
 from __future__ import annotations

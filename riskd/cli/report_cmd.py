@@ -12,6 +12,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from riskd.cli.tables import require_store
 from riskd.statistics import Warning, early_warnings, load_decisions, summary_by
 
 DIMENSIONS = {
@@ -118,6 +119,7 @@ def _html(decisions: pl.DataFrame, warnings: list[Warning]) -> str:
 def report(store_path: Path, out: Path | None, as_json: bool, z_threshold: float) -> None:
     """Statistics of decisions and outcomes per office, channel, sector and recorded right,
     with early warnings where a seizure rate rose beyond its usual variation."""
+    require_store(store_path)
     decisions = load_decisions(store_path)
     warnings = early_warnings(decisions, z_threshold=z_threshold)
     if as_json:

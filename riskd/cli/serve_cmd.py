@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
-from riskd.settings import load_settings
+from riskd.cli.errors import CommandError
+from riskd.domain import ReloadRefused
+from riskd.settings import SettingsError, load_settings
 
 
 @click.command()
@@ -33,6 +35,32 @@ def serve(config: Path | None, **flags: object) -> None:
 
     try:
         settings = load_settings(config, **flags)
-    except (ValidationError, FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(f"bad settings: {exc}") from exc
-    run(settings)
+    except SettingsError as exc:
+        raise CommandError(f"bad settings: {exc}") from exc
+    check_listen(settings.listen)
+    try:
+        run(settings)
+    except ReloadRefused as exc:  # with degrade = "unavailable", a part that fails stops the start
+        raise CommandError(f"not started: {exc} (setting degrade, RISKD_DEGRADE)") from exc
+
+
+def check_listen(listen: str) -> None:
+    """Refuse an address the daemon cannot listen on before the snapshot is loaded (which
+    takes a while), with the reason gRPC would only log."""
+    host, _, port = listen.rpartition(":")
+    named = f"cannot listen on {listen} (setting listen, RISKD_LISTEN, --listen)"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise CommandError(f"{named}: expected HOST:PORT with a port from 0 to 65535")
+    host = host.strip("[]") or "0.0.0.0"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, int(port), type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror as exc:
+        raise CommandError(f"{named}: unknown host {host!r} ({exc.strerror})") from exc
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CommandError(f"{named}: {exc.strerror}") from exc

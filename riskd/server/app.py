@@ -155,12 +155,18 @@ def create_server(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     credentials = server_credentials(settings)
-    if credentials is None:
-        port = server.add_insecure_port(settings.listen)
-    else:
-        port = server.add_secure_port(settings.listen, credentials)
+    try:
+        if credentials is None:
+            port = server.add_insecure_port(settings.listen)
+        else:
+            port = server.add_secure_port(settings.listen, credentials)
+    except RuntimeError:  # grpcio's "Failed to bind": the port is taken or the host not ours
+        port = 0
     if port == 0:
-        raise OSError(f"cannot listen on {settings.listen}")
+        raise OSError(
+            f"cannot listen on {settings.listen} (setting listen, RISKD_LISTEN, --listen): "
+            "the port is in use or the address is not one of this host's"
+        )
     return RiskdServer(
         server=server,
         port=port,
