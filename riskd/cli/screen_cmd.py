@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import grpc
 from google.protobuf import json_format
-from rich.console import Console
-from rich.table import Table
 
 from riskd.cli.console import make_console
 from riskd.cli.declaration_file import read_declarations
 from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import screening_service_pb2, screening_service_pb2_grpc
 from riskd.v1.assessment_pb2 import Assessment
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _effect(a: Assessment, reason: apb.Reason) -> str:
@@ -37,6 +39,8 @@ def _effect(a: Assessment, reason: apb.Reason) -> str:
 
 
 def _print_assessment(console: Console, a: Assessment) -> None:
+    from rich.table import Table  # not imported for --json output
+
     recommendation = apb.Recommendation.Name(a.recommendation)
     lane = apb.Lane.Name(a.lane)
     verdict = recommendation.removeprefix("RECOMMENDATION_")
@@ -134,7 +138,7 @@ def screen(file: Path, server: str, as_json: bool, token: str | None, timeout: f
     """Screen the declaration(s) in FILE (.json: one or a list; .jsonl: one per line)."""
     declarations = list(read_declarations(file))
     metadata = (("authorization", f"Bearer {token}"),) if token else ()
-    out = make_console()
+    out = None if as_json else make_console()
     failed = 0
     with grpc.insecure_channel(server) as channel:
         stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
@@ -158,6 +162,7 @@ def screen(file: Path, server: str, as_json: bool, token: str | None, timeout: f
                         )
                     )
                 else:
+                    assert out is not None
                     _print_assessment(out, response.assessment)
         except grpc.RpcError as exc:
             raise click.ClickException(f"{server}: {exc.code().name}: {exc.details()}") from exc
