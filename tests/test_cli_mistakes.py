@@ -36,7 +36,9 @@ FILES = {
     "lines.jsonl": '{"declaration_id": "D-1"}\n{"declaration_id": "D-2", "direction": "IN"}\n',
     "not_json.json": "declaration_id: D-1\n",
     "evaluation.json": "{not json",
+    "broken.yaml": "id: Declaration ID\ncolumns: [\n  hs_code: HS6\n",
 }
+KCS_MAPPING = Path(__file__).parent.parent / "training" / "mappings" / "kcs.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +111,12 @@ MISTAKES: list[tuple[str, str, str]] = [
         "riskd-train",
         "promote --registry {dir}/models --version v1 --evaluation {dir}/evaluation.json",
         "evaluation.json:1:2: not an evaluation",
+    ),
+    ("riskd-train", "fit --data {dir}/other.csv --mapping {dir}/broken.yaml", "broken.yaml:4:1:"),
+    (
+        "riskd-train",
+        f"fit --data {{dir}}/other.csv --mapping {KCS_MAPPING}",
+        "other.csv: not a table kcs.yaml maps: no column Declaration ID, Date",
     ),
     ("riskd-train", "seed-profiles --history {dir}/other.csv --store s.db", "other.csv: not a"),
 ]

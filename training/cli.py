@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +23,7 @@ import click
 from riskd import __version__
 from riskd.cli.errors import CommandError, OneLineErrors
 from riskd.cli.progress import quiet_option, shows_progress, stage
-from riskd.cli.tables import STORE_SUFFIXES, require_history, require_store
+from riskd.cli.tables import STORE_SUFFIXES, require_columns, require_history, require_store
 
 if TYPE_CHECKING:
     from training.dataset import TrainingTable
@@ -75,6 +75,22 @@ def source_options(func: F) -> F:
     )(func)
 
 
+def require_mapped_columns(mapping_file: Path, files: Sequence[Path]) -> None:
+    """Refuse a mapping file that cannot be read, or data files without the columns it maps."""
+    from training.mapping import MappingError, load_mapping
+
+    try:
+        mapping = load_mapping(mapping_file)
+    except MappingError as exc:
+        raise CommandError(str(exc)) from exc
+    named = [mapping.id, mapping.timestamp, mapping.label, *mapping.columns.values()]
+    named += [*mapping.parties.values(), *mapping.categorical, *mapping.numeric]
+    optional = (mapping.value, mapping.inspected, mapping.random_selection)
+    needed = list(dict.fromkeys([*named, *(c for c in optional if c)]))
+    for path in files:
+        require_columns(path, needed, f"a table {mapping_file.name} maps")
+
+
 def _load(
     data: Path,
     mapping: Path | None,
@@ -86,7 +102,9 @@ def _load(
     from training.dataset import is_training_table, load_table
     from training.mapping import MappingError
 
-    if mapping is None:
+    if mapping is not None:
+        require_mapped_columns(mapping, (*history, data))
+    else:
         for path in (*history, data):
             if path.suffix in STORE_SUFFIXES:
                 require_store(path)
