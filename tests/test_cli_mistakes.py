@@ -77,6 +77,7 @@ MISTAKES: list[tuple[str, str, str]] = [
     ("riskd", "screen {dir}/lines.jsonl", "lines.jsonl:2:27: direction: 'IN' is not one of"),
     ("riskd", f"screen {SAMPLE_DECLARATION} --server 127.0.0.1:99999", "from 1 to 65535"),
     ("riskd", f"screen {SAMPLE_DECLARATION} --timeout soon", "'--timeout'"),
+    ("riskd", f"screen {SAMPLE_DECLARATION} --server 127.0.0.1:1", "is `riskd serve` running"),
     ("riskd", "register import {dir}/missing.csv", "missing.csv' does not exist"),
     ("riskd", "register import {dir}/folder", "is a directory"),
     ("riskd", "register show --store {dir}/folder", "folder: no register imported yet"),

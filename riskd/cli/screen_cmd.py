@@ -11,6 +11,7 @@ from google.protobuf import json_format
 
 from riskd.cli.console import make_console
 from riskd.cli.declaration_file import read_declarations
+from riskd.cli.errors import CommandError
 from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import screening_service_pb2, screening_service_pb2_grpc
 from riskd.v1.assessment_pb2 import Assessment
@@ -165,6 +166,9 @@ def screen(file: Path, server: str, as_json: bool, token: str | None, timeout: f
                     assert out is not None
                     _print_assessment(out, response.assessment)
         except grpc.RpcError as exc:
-            raise click.ClickException(f"{server}: {exc.code().name}: {exc.details()}") from exc
+            hint = ""
+            if exc.code() is grpc.StatusCode.UNAVAILABLE:
+                hint = " (is `riskd serve` running there? give its address with --server)"
+            raise CommandError(f"{server}: {exc.code().name}: {exc.details()}{hint}") from exc
     if failed:
-        raise click.ClickException(f"{failed} of {len(declarations)} declarations were refused")
+        raise CommandError(f"{failed} of {len(declarations)} declarations were refused")

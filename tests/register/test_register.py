@@ -179,3 +179,14 @@ def test_goods_classes(
     nice: tuple[str, ...], hs: tuple[str, ...], goods: str, covered: bool
 ) -> None:
     assert recordation("X", "X", nice=nice, hs=hs).covers_goods(goods) is covered
+
+
+def test_problems_give_the_editors_line_of_a_csv_and_the_row_of_parquet() -> None:
+    from riskd.register.load import RegisterProblem
+
+    cell = RegisterProblem(3, "mark", "must not be empty")  # the third data row
+    whole = RegisterProblem(0, "holder", "required column is missing")
+    assert cell.render(Path("r.csv")) == "r.csv:4:mark: must not be empty"
+    assert whole.render(Path("r.csv")) == "r.csv:1:holder: required column is missing"
+    assert cell.render(Path("r.parquet")) == "r.parquet: row 3, column mark: must not be empty"
+    assert whole.render(Path("r.parquet")) == "r.parquet: column holder: required column is missing"
