@@ -120,6 +120,11 @@ MISTAKES: list[tuple[str, str, str]] = [
         "other.csv: not a table kcs.yaml maps: no column Declaration ID, Date",
     ),
     ("riskd-train", "seed-profiles --history {dir}/other.csv --store s.db", "other.csv: not a"),
+    (
+        "riskd-train",
+        f"seed-profiles --history {SAMPLE}/history.parquet --store {{dir}}/folder",
+        "folder: unable to open database file (--store)",
+    ),
 ]
 
 COMMANDS: dict[str, click.Command] = {"riskd": riskd, "riskd-train": riskd_train}

@@ -454,6 +454,7 @@ def seed_profiles_cmd(history_file: Path, store: str, quiet: bool) -> None:
     a new store serves with the history its model was trained on."""
     import polars as pl
 
+    from riskd.domain import StoreUnavailable
     from training.seed import open_profiles, seed_profiles
 
     require_history(history_file, "result")
@@ -462,11 +463,14 @@ def seed_profiles_cmd(history_file: Path, store: str, quiet: bool) -> None:
         if history_file.suffix == ".parquet"
         else pl.read_csv(history_file, try_parse_dates=True)
     )
-    profiles = open_profiles(store)
     try:
-        count = seed_profiles(history, profiles, progress=shows_progress(quiet))
-    finally:
-        profiles.close()
+        profiles = open_profiles(store)
+        try:
+            count = seed_profiles(history, profiles, progress=shows_progress(quiet))
+        finally:
+            profiles.close()
+    except StoreUnavailable as exc:  # the store cannot be opened or written: named, one line
+        raise CommandError(f"{exc} (--store)") from exc
     _say(f"counted {count} declarations into the profiles of {store}")
 
 
