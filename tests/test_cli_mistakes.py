@@ -96,6 +96,7 @@ MISTAKES: list[tuple[str, str, str]] = [
     ("riskd", "serve --threads 0", "threads (environment RISKD_THREADS)"),
     ("riskd", "serve --listen 127.0.0.1:{busy}", "127.0.0.1:{busy} (setting listen, RISKD_LISTEN"),
     ("riskd", "serve --listen nowhere", "cannot listen on nowhere"),
+    ("riskd", "serve --listen 127.0.0.1:0 --store {dir}/folder", "folder: unable to open"),
     ("riskd-train", "--no-such-flag", "--no-such-flag"),
     ("riskd-train", "fit --data {dir}/other.csv", "other.csv: not a history table"),
     ("riskd-train", "fit --data {dir}/empty.csv", "empty.csv: not a readable CSV"),

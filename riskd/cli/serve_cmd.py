@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from riskd.cli.errors import CommandError
-from riskd.domain import ReloadRefused
+from riskd.domain import ReloadRefused, StoreUnavailable
 from riskd.settings import SettingsError, load_settings
 
 
@@ -42,6 +42,8 @@ def serve(config: Path | None, **flags: object) -> None:
         run(settings)
     except ReloadRefused as exc:  # with degrade = "unavailable", a part that fails stops the start
         raise CommandError(f"not started: {exc} (setting degrade, RISKD_DEGRADE)") from exc
+    except StoreUnavailable as exc:  # the store cannot be opened at all
+        raise CommandError(f"not started: {exc} (setting store, RISKD_STORE, --store)") from exc
 
 
 def check_listen(listen: str) -> None:
