@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from riskd.cli.console import make_console
-from riskd.cli.progress import quiet_option, shows_progress
+from riskd.cli.progress import quiet_option, shows_progress, stage
 from riskd.register.load import RegisterFileError, load_register
 from riskd.register.store import RegisterStoreError, import_register, versions
 
@@ -41,13 +41,16 @@ def import_(file: Path, store: Path, check: bool, quiet: bool) -> None:
     the header is line 1) and the command exits with status 1; the version in force stays
     in force."""
     try:
+        shown = shows_progress(quiet)
         if check:
-            loaded = load_register(file, progress=shows_progress(quiet))
+            with stage(f"checking {file.name}", shown):
+                loaded = load_register(file, progress=shown)
             unclassed = sum(1 for r in loaded.recordations if not r.has_classes)
             click.echo(f"{file}: {len(loaded)} recordations, no problems ({loaded.version})")
             click.echo(_without_classes(unclassed))
             return
-        stored = import_register(file, store, progress=shows_progress(quiet))
+        with stage(f"importing {file.name}", shown):
+            stored = import_register(file, store, progress=shown)
     except RegisterFileError as exc:
         for problem in exc.problems:
             click.echo(problem.render(file), err=True)
