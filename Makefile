@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PROTOS := $(wildcard proto/riskd/v1/*.proto)
+PROTOS := $(wildcard proto/riskd/v1/*.proto proto/riskd/reflection/v1/*.proto)
 GEN_STAMP := riskd/v1/.generated
 NODE_STAMP := node_modules/.installed
 DEMO := var/demo
@@ -37,7 +37,7 @@ $(GEN_STAMP): $(STAMP) $(PROTOS)
 	$(PY) -m grpc_tools.protoc -I proto \
 		--plugin=protoc-gen-mypy=$(BIN)/protoc-gen-mypy --plugin=protoc-gen-mypy_grpc=$(BIN)/protoc-gen-mypy_grpc \
 		--python_out=. --grpc_python_out=. --mypy_out=. --mypy_grpc_out=. $(PROTOS)
-	touch riskd/v1/py.typed $@
+	touch riskd/v1/py.typed riskd/reflection/v1/py.typed $@
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -91,4 +91,4 @@ mutation: setup ## mutation testing, one module at a time (not in CI); docs/test
 	$(PY) -m tests.mutation_hand
 
 clean: ## remove generated files (not the venv)
-	rm -rf mutants var riskd/v1/*_pb2*.py* $(GEN_STAMP) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf mutants var riskd/v1/*_pb2*.py* riskd/reflection/v1/*_pb2*.py* $(GEN_STAMP) .pytest_cache .mypy_cache .ruff_cache

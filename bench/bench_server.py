@@ -25,7 +25,7 @@ from typing import Any
 import grpc
 import psutil
 
-from riskd.cli.screen_cmd import read_declarations
+from riskd.cli.declaration_file import read_declarations
 from riskd.loadgen import LoadPlan, run_load
 from riskd.v1 import declaration_pb2, screening_service_pb2
 

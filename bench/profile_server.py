@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.bench_server import build_demo_world, start_riskd, stop
-from riskd.cli.screen_cmd import read_declarations
+from riskd.cli.declaration_file import read_declarations
 from riskd.loadgen import LoadPlan, run_load
 
 RESULTS = Path(__file__).parent / "results"

@@ -8,11 +8,13 @@ Relative paths are taken from the working directory.
 from __future__ import annotations
 
 import os
+import re
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -142,19 +144,56 @@ def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
     return unknown
 
 
+class SettingsError(ValueError):
+    """Settings that cannot be used, each named by its TOML key and environment variable."""
+
+
+def environment_name(key: str) -> str:
+    """`RISKD_LIMITS__MAX_ITEMS` of the TOML key `limits.max_items`."""
+    return "RISKD_" + key.upper().replace(".", "__")
+
+
+def describe_errors(exc: ValidationError, config: Path | None) -> str:
+    """One line for pydantic's errors, in the names an operator sets: the TOML key and the
+    environment variable (the internal class pydantic names means nothing to them)."""
+    source = f" in {config} or the environment" if config is not None else ""
+    parts = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not key:
+            parts.append(message)
+        elif error["type"] == "extra_forbidden":
+            parts.append(f"{key}: no such setting{source}")
+        else:
+            got = error.get("input")
+            shown = "" if isinstance(got, dict) else f" (got {got!r})"
+            parts.append(f"{key} (environment {environment_name(key)}): {message}{shown}")
+    return "; ".join(parts)
+
+
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     """Build the settings from a TOML file, the environment and flags (None flags are unset).
-    An environment variable RISKD_* that names no setting is refused, named."""
+    An environment variable RISKD_* that names no setting is refused, named; every problem
+    raises SettingsError naming the setting."""
     unknown = unknown_environment()
     if unknown:
-        raise ValueError(f"unknown setting in the environment: {', '.join(unknown)}")
+        raise SettingsError(f"unknown setting in the environment: {', '.join(unknown)}")
     given = {k: v for k, v in flags.items() if v is not None}
-    if config is None:
-        return Settings(**given)
-    if not config.is_file():
-        raise FileNotFoundError(f"config file {config} does not exist")
+    try:
+        if config is None:
+            return Settings(**given)
+        if not config.is_file():
+            raise SettingsError(f"config file {config} does not exist")
 
-    class FromFile(Settings):
-        model_config = SettingsConfigDict(toml_file=config)
+        class FromFile(Settings):
+            model_config = SettingsConfigDict(toml_file=config)
 
-    return Settings.model_validate(FromFile(**given).model_dump())
+        return Settings.model_validate(FromFile(**given).model_dump())
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc, config)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
+        at = f":{where[1]}:{where[2]}" if where else ""
+        message = str(exc)[: where.start()].strip() if where else str(exc)
+        raise SettingsError(f"{config}{at}: not valid TOML: {message}") from exc

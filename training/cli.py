@@ -1,5 +1,8 @@
 """`riskd-train`: build training tables, fit, evaluate and promote models.
 
+Each command imports what it needs when it runs (LightGBM and polars take seconds to import),
+so that `riskd-train --help` and a mistyped option answer at once.
+
 Every command reads the same sources (`--data` with optional `--mapping` and `--history`):
 a training table written by `dataset`, a SQLite store (a .db file), a history table (Parquet or
 CSV with the history columns) or an external CSV/Parquet with a mapping file.
@@ -10,28 +13,21 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from riskd import __version__
-from riskd.domain import ReloadRefused, StoreUnavailable
-from riskd.history import BUILTIN_RATES_TO_USD, RatesToUsd, read_history
-from riskd.model import load_model_dir
-from riskd.model.registry import model_dir, production_version
-from riskd.register.load import RegisterFileError, load_register
-from riskd.rules.errors import Problem
-from riskd.rules.policy_file import parse_currencies
-from riskd.store import StoreSchemaError, open_profiles
-from riskd.store.export import EmptyStore
-from riskd.store.factory import store_label
-from training.dataset import TrainingTable, build_store_table, load_table
-from training.fit import FitConfig, fit
-from training.mapping import MappingError
-from training.seed import seed_profiles
+from riskd.cli.errors import CommandError, OneLineErrors
+from riskd.cli.progress import quiet_option, shows_progress, stage
+from riskd.cli.tables import STORE_SUFFIXES, require_columns, require_history, require_store
+
+if TYPE_CHECKING:
+    from riskd.history import RatesToUsd
+    from training.dataset import TrainingTable
 
 DEFAULT_REGISTRY = Path("var/models")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,9 +43,19 @@ class Refused(click.ClickException):
     exit_code = 2
 
 
+def _version_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from riskd.model.registry import check_version_name
+
+    try:
+        return None if value is None else check_version_name(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+
+
 def source_options(func: F) -> F:
-    """--data, --mapping, --history and --register, shared by the commands that read
-    declarations."""
+    """--data, --mapping, --history, --register and --quiet, shared by the commands that
+    read declarations."""
+    func = quiet_option(func)
     func = click.option(
         "--register",
         "register_file",
@@ -89,25 +95,70 @@ def currencies_option(func: F) -> F:
 
 def _rates(currency_file: Path | None) -> RatesToUsd:
     """The rates of a currency file, read as the rule loader reads it; bad rows are fatal."""
+    from riskd.history import BUILTIN_RATES_TO_USD
+    from riskd.rules.errors import Problem
+    from riskd.rules.policy_file import parse_currencies
+
     if currency_file is None:
         return BUILTIN_RATES_TO_USD
     problems: list[Problem] = []
     rates = parse_currencies(currency_file, currency_file.name, problems)
     if problems:
-        raise click.ClickException("; ".join(str(p) for p in problems[:5]))
+        raise CommandError("; ".join(str(p) for p in problems[:5]))
     return rates
 
 
+def require_mapped_columns(mapping_file: Path, files: Sequence[Path]) -> None:
+    """Refuse a mapping file that cannot be read, or data files without the columns it maps."""
+    from training.mapping import MappingError, load_mapping
+
+    try:
+        mapping = load_mapping(mapping_file)
+    except MappingError as exc:
+        raise CommandError(str(exc)) from exc
+    named = [mapping.id, mapping.timestamp, mapping.label, *mapping.columns.values()]
+    named += [*mapping.parties.values(), *mapping.categorical, *mapping.numeric]
+    optional = (mapping.value, mapping.inspected, mapping.random_selection)
+    needed = list(dict.fromkeys([*named, *(c for c in optional if c)]))
+    for path in files:
+        require_columns(path, needed, f"a table {mapping_file.name} maps")
+
+
 def _load(
-    data: Path, mapping: Path | None, history: tuple[Path, ...], register_file: Path | None
+    data: Path,
+    mapping: Path | None,
+    history: tuple[Path, ...],
+    register_file: Path | None,
+    progress: bool,
 ) -> TrainingTable:
+    from riskd.domain import StoreUnavailable
+    from riskd.register.load import RegisterFileError, load_register
+    from riskd.store import StoreSchemaError
+    from training.dataset import is_training_table, load_table
+    from training.mapping import MappingError
+
+    if mapping is not None:
+        require_mapped_columns(mapping, (*history, data))
+    else:
+        for path in (*history, data):
+            if path.suffix in STORE_SUFFIXES:
+                require_store(path)
+            elif not is_training_table(path):
+                require_history(path)
     started = time.perf_counter()
     try:
-        register = load_register(register_file, progress=True) if register_file else None
+        register = load_register(register_file, progress=progress) if register_file else None
         _say(f"computing point-in-time features of {data.name} …")
-        table = load_table(data, mapping, history, register)
-    except (MappingError, RegisterFileError, StoreSchemaError, StoreUnavailable, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        with stage(f"features of {data.name}", progress and register is None):
+            table = load_table(data, mapping, history, register, progress=progress)
+    except (
+        MappingError,
+        RegisterFileError,
+        StoreSchemaError,
+        StoreUnavailable,
+        ValueError,
+    ) as exc:
+        raise CommandError(str(exc)) from exc
     labelled = table.labelled().height
     _say(
         f"{table.frame.height} declarations ({labelled} labelled, "
@@ -117,7 +168,7 @@ def _load(
     return table
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="riskd-train")
 def cli() -> None:
     """Train, evaluate and promote riskd's infringement-risk model."""
@@ -159,6 +210,7 @@ def cli() -> None:
     help="Where to write the training table (Parquet, with a .features.json).",
 )
 @currencies_option
+@quiet_option
 def dataset(
     store: str | None,
     data: Path | None,
@@ -167,19 +219,28 @@ def dataset(
     register_file: Path | None,
     out: Path,
     currency_file: Path | None,
+    quiet: bool,
 ) -> None:
     """Build a training table: features as known at each declaration, and its label."""
+    from training.dataset import build_store_table
+
     if (store is None) == (data is None):
         raise click.UsageError("give exactly one of --store and --data")
     if store is not None:
+        from riskd.domain import StoreUnavailable
+        from riskd.store import StoreSchemaError
+        from riskd.store.export import EmptyStore
+        from riskd.store.factory import store_label
+
         _say(f"reading decisions and outcomes from {store_label(store)} …")
         try:
-            table = build_store_table(store, _rates(currency_file))
+            with stage(f"reading {store_label(store)}", shows_progress(quiet)):
+                table = build_store_table(store, _rates(currency_file))
         except (StoreSchemaError, StoreUnavailable, EmptyStore) as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise CommandError(str(exc)) from exc
     else:
         assert data is not None
-        table = _load(data, mapping, history, register_file)
+        table = _load(data, mapping, history, register_file, shows_progress(quiet))
     table.save(out)
     _say(f"wrote {out} ({table.frame.height} declarations)")
 
@@ -193,7 +254,12 @@ def dataset(
     show_default=True,
     help="Model registry directory.",
 )
-@click.option("--version", "version", help="Model version name (default: time and hash).")
+@click.option(
+    "--version",
+    "version",
+    callback=_version_name,
+    help="Model version name (default: time and hash).",
+)
 @click.option("--valid-from", type=click.DateTime(), help="Start of the later (stopping) period.")
 @click.option(
     "--valid-fraction",
@@ -235,9 +301,12 @@ def fit_cmd(
     use_dask: bool,
     workers: int,
     scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Fit a model on the earlier period, stop early on the later one, save it."""
-    table = _load(data, mapping, history, register_file)
+    from training.fit import FitConfig, fit
+
+    table = _load(data, mapping, history, register_file, shows_progress(quiet))
     config = FitConfig(
         valid_from=valid_from,
         valid_fraction=valid_fraction,
@@ -256,9 +325,9 @@ def fit_cmd(
             _say(f"training on Dask ({scheduler or f'{workers} local workers'}) …")
             result = fit_dask(table, config, workers=workers, scheduler=scheduler)
         else:
-            result = fit(table, config, progress=sys.stderr.isatty())
+            result = fit(table, config, progress=shows_progress(quiet))
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(f"{data}: {exc}") from exc
     path = result.save(registry, version)
     meta = result.metadata
     valid = meta["metrics"]["valid"]
@@ -287,7 +356,12 @@ def fit_cmd(
     show_default=True,
     help="Registry: its production model is compared (and --version read from it).",
 )
-@click.option("--version", "version", help="Model version in the registry (instead of --model).")
+@click.option(
+    "--version",
+    "version",
+    callback=_version_name,
+    help="Model version in the registry (instead of --model).",
+)
 @source_options
 @click.option(
     "--from", "start", type=click.DateTime(), help="Evaluate only declarations from this time on."
@@ -317,12 +391,16 @@ def evaluate(
     fmt: str,
     out: Path | None,
     force: bool,
+    quiet: bool,
 ) -> None:
     """Precision, recall and value caught at 1/2/5/10 % inspection rates, AUC and
     calibration, beside the production model and a rules-only baseline.
 
     Refuses declarations inside the model's own training window (exit 2) unless --force,
     and warns when the period's profiles start empty for want of --history."""
+    from riskd.domain import ReloadRefused
+    from riskd.model import load_model_dir
+    from riskd.model.registry import model_dir, production_version
     from training.evaluate import evaluate as run_evaluation
     from training.evaluate import inside_training_window, missing_history, training_window
     from training.report import render_html
@@ -337,8 +415,8 @@ def evaluate(
         if current is not None and current != model.version:
             production = load_model_dir(model_dir(registry, current), for_serving=False)
     except ReloadRefused as exc:
-        raise click.ClickException(str(exc)) from exc
-    table = _load(data, mapping, history, register_file)
+        raise CommandError(str(exc)) from exc
+    table = _load(data, mapping, history, register_file, shows_progress(quiet))
     window = training_window(model)
     if window is not None:
         note = missing_history(table, window)
@@ -359,9 +437,10 @@ def evaluate(
         if inside:
             _say(f"warning: forced: {inside} declarations lie inside the training window")
     try:
-        evaluation = run_evaluation(model, table, production)
+        with stage("scoring and comparing", shows_progress(quiet)):
+            evaluation = run_evaluation(model, table, production)
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
     text = (
         render_html(evaluation)
         if fmt == "html"
@@ -382,7 +461,13 @@ def evaluate(
     default=DEFAULT_REGISTRY,
     show_default=True,
 )
-@click.option("--version", "version", required=True, help="The model version to promote.")
+@click.option(
+    "--version",
+    "version",
+    required=True,
+    callback=_version_name,
+    help="The model version to promote.",
+)
 @click.option(
     "--margin",
     type=float,
@@ -400,9 +485,17 @@ def promote_cmd(
     registry: Path, version: str, margin: float, evaluation: Path | None, force: bool
 ) -> None:
     """Make a model the production one, after its checks."""
+    from riskd.model.registry import model_dir
     from training.promote import promote
 
-    report = json.loads(evaluation.read_text()) if evaluation else None
+    if not model_dir(registry, version).is_dir():
+        known = ", ".join(sorted(p.name for p in registry.iterdir() if p.is_dir())) or "none"
+        raise CommandError(f"{registry}: no model version {version!r} (versions: {known})")
+    try:
+        report = json.loads(evaluation.read_text(encoding="utf-8")) if evaluation else None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise CommandError(f"{evaluation}{where}: not an evaluation (JSON): {exc}") from exc
     result = promote(registry, version, margin=margin, force=force, evaluation=report)
     for problem in result.problems:
         _say(problem)
@@ -437,19 +530,30 @@ def promote_cmd(
     "--store", required=True, help="The riskd store: a SQLite path or postgresql://... URL."
 )
 @currencies_option
-def seed_profiles_cmd(history_file: Path, store: str, currency_file: Path | None) -> None:
+@quiet_option
+def seed_profiles_cmd(
+    history_file: Path, store: str, currency_file: Path | None, quiet: bool
+) -> None:
     """Count a history's declarations and outcomes into the store's entity profiles, so that
     a new store serves with the history its model was trained on."""
+    from riskd.domain import StoreUnavailable
+    from riskd.history import read_history
+    from riskd.store import open_profiles
+    from training.seed import seed_profiles
+
     rates = _rates(currency_file)
     try:
         history = read_history(history_file)
     except ValueError as exc:  # a HistoryError names file, row and column
-        raise click.ClickException(str(exc)) from exc
-    profiles = open_profiles(store, rates)
+        raise CommandError(str(exc)) from exc
     try:
-        count = seed_profiles(history, profiles, progress=True)
-    finally:
-        profiles.close()
+        profiles = open_profiles(store, rates)
+        try:
+            count = seed_profiles(history, profiles, progress=shows_progress(quiet))
+        finally:
+            profiles.close()
+    except StoreUnavailable as exc:  # the store cannot be opened or written: named, one line
+        raise CommandError(f"{exc} (--store)") from exc
     _say(f"counted {count} declarations into the profiles of {store}")
 
 

@@ -153,7 +153,11 @@ def build_mapped_table(
 
 
 def build_history_table(
-    data: Path, history: Sequence[Path] = (), register: Register | None = None
+    data: Path,
+    history: Sequence[Path] = (),
+    register: Register | None = None,
+    *,
+    progress: bool = False,
 ) -> TrainingTable:
     """Features of a history table's declarations, with earlier history files as context;
     with a register, the trademark-match features are computed by the serving matcher."""
@@ -161,7 +165,7 @@ def build_history_table(
     target = frames[-1]["declaration_id"].cast(pl.String)
     combined = pl.concat(frames, how="diagonal_relaxed")
     if register is not None:
-        combined = with_match_features(combined, register, progress=True)
+        combined = with_match_features(combined, register, progress=progress)
     table = build_table(
         combined,
         source={
@@ -200,6 +204,8 @@ def load_table(
     mapping: Path | None = None,
     history: Sequence[Path] = (),
     register: Register | None = None,
+    *,
+    progress: bool = False,
 ) -> TrainingTable:
     """Any supported source, chosen by what is given: a training table written by
     `riskd-train dataset`, an external file with a mapping, a store, or a history table
@@ -213,7 +219,7 @@ def load_table(
         return TrainingTable.load(data)
     if data.suffix in _STORES:
         return build_store_table(str(data))
-    return build_history_table(data, history, register)
+    return build_history_table(data, history, register, progress=progress)
 
 
 _STORES = (".db", ".sqlite", ".sqlite3")

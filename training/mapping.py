@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
 
 from riskd.features import ProfileSpec
 from riskd.features.frame import OPTIONAL_COLUMNS
@@ -195,7 +196,12 @@ def _names(data: MappingABC[str, Any], key: str, source: str) -> dict[str, str]:
 def load_mapping(path: Path) -> ColumnMapping:
     """Reads and checks a mapping file."""
     source = path.name
-    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise MappingError(f"{source}{where}: not valid YAML: {exc.problem}") from exc
     if not isinstance(data, dict):
         raise MappingError(f"{source}: a mapping is a YAML object")
     for key in ("id", "timestamp", "label"):

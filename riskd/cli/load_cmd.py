@@ -96,7 +96,7 @@ def load(
 ) -> None:
     """Screen declarations on TARGET from CONCURRENCY callers for DURATION seconds; print
     throughput, latency percentiles and errors by status code."""
-    from riskd.cli.screen_cmd import read_declarations
+    from riskd.cli.declaration_file import read_declarations
     from riskd.loadgen import LoadPlan, Tls, run_load
 
     if (tls_cert is None) != (tls_key is None):

@@ -12,6 +12,7 @@ import importlib
 import click
 
 from riskd import __version__
+from riskd.cli.errors import OneLineErrors
 
 # name -> (module, attribute, one line of help shown by `riskd --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -25,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(OneLineErrors):
     """A group whose commands are imported when they are run, not when it is built."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

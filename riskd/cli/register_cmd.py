@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from riskd.cli.console import make_console
+from riskd.cli.progress import quiet_option, shows_progress, stage
 from riskd.register.load import RegisterFileError, load_register
 from riskd.register.store import RegisterStoreError, import_register, versions
 
@@ -32,19 +33,24 @@ def register() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_STORE
 @click.option("--check", is_flag=True, help="Only validate the file; store nothing.")
-def import_(file: Path, store: Path, check: bool) -> None:
+@quiet_option
+def import_(file: Path, store: Path, check: bool, quiet: bool) -> None:
     """Validate a register FILE (CSV or Parquet) and store it as the current version.
 
-    Every problem is printed as FILE:ROW:COLUMN: message (rows count data rows from 1) and
-    the command exits with status 1; the version in force stays in force."""
+    Every problem is printed as FILE:LINE:COLUMN: message (the line as an editor counts it:
+    the header is line 1) and the command exits with status 1; the version in force stays
+    in force."""
     try:
+        shown = shows_progress(quiet)
         if check:
-            loaded = load_register(file, progress=True)
+            with stage(f"checking {file.name}", shown):
+                loaded = load_register(file, progress=shown)
             unclassed = sum(1 for r in loaded.recordations if not r.has_classes)
             click.echo(f"{file}: {len(loaded)} recordations, no problems ({loaded.version})")
             click.echo(_without_classes(unclassed))
             return
-        stored = import_register(file, store, progress=True)
+        with stage(f"importing {file.name}", shown):
+            stored = import_register(file, store, progress=shown)
     except RegisterFileError as exc:
         for problem in exc.problems:
             click.echo(problem.render(file), err=True)
@@ -85,4 +91,4 @@ def show(store: Path) -> None:
             str(version.active),
             rights,
         )
-    Console().print(table)
+    make_console().print(table)

@@ -13,14 +13,25 @@ from pathlib import Path
 
 import click
 
+from riskd.cli.progress import quiet_option, shows_progress
 from riskd.rules.errors import Severity, errors_of, warnings_of
 
 DIRECTORY = click.Path(exists=True, file_okay=False, path_type=Path)
 TODAY_HELP = "judge expiry and validity as of this day (default: today, UTC)"
 
 
-def _today(value: str | None) -> date:
-    return date.fromisoformat(value) if value else datetime.now(UTC).date()
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """--today as a date, refused with what is wrong and the format expected."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r}: {exc}; expected YYYY-MM-DD", ctx, param) from exc
+
+
+def _today(value: date | None) -> date:
+    return value or datetime.now(UTC).date()
 
 
 @click.group()
@@ -30,12 +41,12 @@ def rules() -> None:
 
 @rules.command()
 @click.argument("directory", type=DIRECTORY)
-@click.option("--today", help=TODAY_HELP)
+@click.option("--today", callback=_day, help=TODAY_HELP)
 @click.option(
     "--format", "fmt", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True
 )
 @click.option("--strict", is_flag=True, help="treat warnings as errors")
-def check(directory: Path, today: str | None, fmt: str, strict: bool) -> None:
+def check(directory: Path, today: date | None, fmt: str, strict: bool) -> None:
     """Validate every file of DIRECTORY: rules, watchlists, policy, currencies.
 
     Each problem names file:line:column and what was expected; warnings cover duplicate ids,
@@ -82,12 +93,12 @@ def check(directory: Path, today: str | None, fmt: str, strict: bool) -> None:
 
 @rules.command()
 @click.argument("directory", type=DIRECTORY)
-@click.option("--today", help=TODAY_HELP)
+@click.option("--today", callback=_day, help=TODAY_HELP)
 @click.option(
     "--format", "fmt", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True
 )
 @click.option("-v", "--verbose", is_flag=True, help="list passing tests too")
-def test(directory: Path, today: str | None, fmt: str, verbose: bool) -> None:
+def test(directory: Path, today: date | None, fmt: str, verbose: bool) -> None:
     """Run the tests embedded in the rules of DIRECTORY.
 
     A failure shows the rule's condition tree with the value of each field, so the part that
@@ -143,7 +154,8 @@ def test(directory: Path, today: str | None, fmt: str, verbose: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="also write the figures as JSON",
 )
-@click.option("--today", help=TODAY_HELP)
+@click.option("--today", callback=_day, help=TODAY_HELP)
+@quiet_option
 def backtest(
     directory: Path,
     history_path: Path,
@@ -151,7 +163,8 @@ def backtest(
     register_path: Path | None,
     html_path: Path,
     json_path: Path | None,
-    today: str | None,
+    today: date | None,
+    quiet: bool,
 ) -> None:
     """Replay a history through the rules of DIRECTORY: hits, precision, recall, overlap and
     inspection load per office, as a terminal table and an HTML report with charts."""
@@ -159,11 +172,13 @@ def backtest(
 
     from tqdm import tqdm
 
+    from riskd.cli.tables import require_history
     from riskd.rules.backtest import MATCH_FIELDS, add_matches, fields_used, read_history
     from riskd.rules.backtest import run_backtest as run
     from riskd.rules.loader import compile_directory
     from riskd.rules.report import html_report, print_report
 
+    require_history(history_path)
     day = _today(today)
     candidate = compile_directory(directory, today=day)
     base = compile_directory(baseline, today=day) if baseline else None
@@ -172,7 +187,10 @@ def backtest(
             for problem in errors_of(compiled.problems):
                 click.secho(str(problem), fg="red", err=True)
             raise click.ClickException(f"{compiled.path} does not compile")
-    stages = tqdm(total=5, desc="backtest", unit="step", file=sys.stderr, leave=False)
+    shown = shows_progress(quiet)
+    stages = tqdm(
+        total=5, desc="backtest", unit="step", file=sys.stderr, leave=False, disable=not shown
+    )
 
     def progress(stage: str) -> None:
         stages.set_postfix_str(stage)
@@ -189,7 +207,9 @@ def backtest(
     has_matches = {"best_match_score", "match_score"} & set(history.columns)
     if register_path is not None and fields_used(rule_list) & MATCH_FIELDS and not has_matches:
         n = history["declaration_id"].n_unique()
-        with tqdm(total=n, desc="matching", unit="decl", file=sys.stderr, leave=False) as bar:
+        with tqdm(
+            total=n, desc="matching", unit="decl", file=sys.stderr, leave=False, disable=not shown
+        ) as bar:
             history = add_matches(history, register_path, lambda _: bar.update(1))
     result, _ = run(candidate, history, baseline=base, progress=progress, today=day)
     stages.close()

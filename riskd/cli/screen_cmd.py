@@ -2,61 +2,46 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import grpc
 from google.protobuf import json_format
-from rich.console import Console
-from rich.table import Table
 
+from riskd.cli.console import make_console
+from riskd.cli.declaration_file import read_declarations
+from riskd.cli.errors import CommandError
 from riskd.v1 import assessment_pb2 as apb
-from riskd.v1 import declaration_pb2, screening_service_pb2, screening_service_pb2_grpc
+from riskd.v1 import screening_service_pb2, screening_service_pb2_grpc
 from riskd.v1.assessment_pb2 import Assessment
 
-
-class DeclarationFileError(click.ClickException):
-    def __init__(self, path: Path, line: int, column: int, message: str) -> None:
-        super().__init__(f"{path}:{line}:{column}: {message}")
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
-def read_declarations(path: Path) -> Iterator[declaration_pb2.Declaration]:
-    """Declarations from a JSON file (one object, or a list) or a JSONL file (one per line),
-    in the proto's canonical JSON mapping; errors name file, line and column."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                yield _parse(path, line, number)
-        return
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DeclarationFileError(path, exc.lineno, exc.colno, exc.msg) from exc
-    for record in document if isinstance(document, list) else [document]:
-        yield _from_dict(path, record, 1)
-
-
-def _parse(path: Path, line: str, number: int) -> declaration_pb2.Declaration:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DeclarationFileError(path, number, exc.colno, exc.msg) from exc
-    return _from_dict(path, record, number)
-
-
-def _from_dict(path: Path, record: object, line: int) -> declaration_pb2.Declaration:
-    if not isinstance(record, dict):
-        raise DeclarationFileError(path, line, 1, "expected a JSON object (a Declaration)")
-    try:
-        return json_format.ParseDict(record, declaration_pb2.Declaration())
-    except json_format.ParseError as exc:
-        raise DeclarationFileError(path, line, 1, f"not a Declaration: {exc}") from exc
+def _effect(a: Assessment, reason: apb.Reason) -> str:
+    """What a reason did to the decision: a rule's action or score, a model feature's
+    contribution in log-odds, a match's weight. (A reason's `weight` is the rule's score,
+    0 for a rule that only sets an action, and the model's probability on every model reason.)"""
+    if reason.kind == apb.REASON_KIND_RULE:
+        hit = next((h for h in a.rule_hits if h.rule_id == reason.code and not h.shadow), None)
+        if hit is not None:
+            action = apb.Recommendation.Name(hit.action).removeprefix("RECOMMENDATION_")
+            parts = [f"score {hit.score:.2f}"] if hit.score else []
+            parts += [f"→ {action}"] if hit.action else []
+            return ", ".join(parts) or "-"
+    if reason.kind == apb.REASON_KIND_MODEL:
+        feature = reason.code.removeprefix("MODEL_").lower()
+        found = next((c for c in a.contributions if c.feature == feature), None)
+        if found is not None:
+            return f"{found.contribution:+.2f} log-odds"
+    return f"{reason.weight:.2f}" if reason.weight else "-"
 
 
 def _print_assessment(console: Console, a: Assessment) -> None:
+    from rich.table import Table  # not imported for --json output
+
     recommendation = apb.Recommendation.Name(a.recommendation)
     lane = apb.Lane.Name(a.lane)
     verdict = recommendation.removeprefix("RECOMMENDATION_")
@@ -66,10 +51,10 @@ def _print_assessment(console: Console, a: Assessment) -> None:
         f"  (decision {a.decision_id})"
     )
     if a.reasons:
-        table = Table("kind", "code", "reason", "weight", title="reasons", title_justify="left")
+        table = Table("kind", "code", "reason", "effect", title="reasons", title_justify="left")
         for r in a.reasons:
             kind = apb.ReasonKind.Name(r.kind)
-            table.add_row(kind.removeprefix("REASON_KIND_"), r.code, r.message, f"{r.weight:.2f}")
+            table.add_row(kind.removeprefix("REASON_KIND_"), r.code, r.message, _effect(a, r))
         console.print(table)
     matches = [(item.line_no, m) for item in a.items for m in item.matches]
     if matches:
@@ -112,9 +97,39 @@ def _print_assessment(console: Console, a: Assessment) -> None:
     )
 
 
+DEFAULT_PORT = 50051
+
+
+def server_address(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """`host:port` of the daemon; a missing port is the daemon's default, 50051 (gRPC would
+    take 443), a port outside 1..65535 is refused (gRPC would take it modulo 65536)."""
+    if value.startswith(("dns:", "unix:", "ipv4:", "ipv6:")):
+        return value  # a gRPC target name, taken as it is
+    if value.count(":") > 1 and not value.startswith("["):
+        value = f"[{value}]"  # a bare IPv6 address
+    host, colon, port = value.rpartition(":")
+    if not colon or host.endswith(":") or (host.startswith("[") != host.endswith("]")):
+        host, port = value, ""
+    if not host:
+        raise click.BadParameter(f"{value!r} names no host; expected HOST:PORT", ctx, param)
+    if not port:
+        return f"{host}:{DEFAULT_PORT}"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise click.BadParameter(
+            f"{value!r}: the port must be a number from 1 to 65535", ctx, param
+        )
+    return f"{host}:{int(port)}"
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--server", default="127.0.0.1:50051", show_default=True, help="host:port of riskd.")
+@click.option(
+    "--server",
+    default=f"127.0.0.1:{DEFAULT_PORT}",
+    show_default=True,
+    callback=server_address,
+    help=f"host:port of riskd (port {DEFAULT_PORT} if left out).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print assessments as JSON lines.")
 @click.option(
     "--token", envvar="RISKD_SCREENING_TOKEN", help="Screening bearer token, if required."
@@ -124,7 +139,7 @@ def screen(file: Path, server: str, as_json: bool, token: str | None, timeout: f
     """Screen the declaration(s) in FILE (.json: one or a list; .jsonl: one per line)."""
     declarations = list(read_declarations(file))
     metadata = (("authorization", f"Bearer {token}"),) if token else ()
-    console = Console()
+    out = None if as_json else make_console()
     failed = 0
     with grpc.insecure_channel(server) as channel:
         stub = screening_service_pb2_grpc.ScreeningServiceStub(channel)
@@ -148,8 +163,12 @@ def screen(file: Path, server: str, as_json: bool, token: str | None, timeout: f
                         )
                     )
                 else:
-                    _print_assessment(console, response.assessment)
+                    assert out is not None
+                    _print_assessment(out, response.assessment)
         except grpc.RpcError as exc:
-            raise click.ClickException(f"{server}: {exc.code().name}: {exc.details()}") from exc
+            hint = ""
+            if exc.code() is grpc.StatusCode.UNAVAILABLE:
+                hint = " (is `riskd serve` running there? give its address with --server)"
+            raise CommandError(f"{server}: {exc.code().name}: {exc.details()}{hint}") from exc
     if failed:
-        raise click.ClickException(f"{failed} of {len(declarations)} declarations were refused")
+        raise CommandError(f"{failed} of {len(declarations)} declarations were refused")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
-from riskd.settings import load_settings
+from riskd.cli.errors import CommandError
+from riskd.domain import ReloadRefused, StoreUnavailable
+from riskd.settings import SettingsError, load_settings
 
 
 @click.command()
@@ -36,9 +38,36 @@ def serve(config: Path | None, **flags: object) -> None:
 
     try:
         settings = load_settings(config, **flags)
-    except (ValidationError, FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(f"bad settings: {exc}") from exc
+    except SettingsError as exc:
+        raise CommandError(f"bad settings: {exc}") from exc
+    check_listen(settings.listen)
     try:
         run(settings)
     except StoreSchemaError as exc:  # a store of a newer release: never written by this one
-        raise click.ClickException(str(exc)) from exc
+        raise CommandError(str(exc)) from exc
+    except ReloadRefused as exc:  # with degrade = "unavailable", a part that fails stops the start
+        raise CommandError(f"not started: {exc} (setting degrade, RISKD_DEGRADE)") from exc
+    except StoreUnavailable as exc:  # the store cannot be opened at all
+        raise CommandError(f"not started: {exc} (setting store, RISKD_STORE, --store)") from exc
+
+
+def check_listen(listen: str) -> None:
+    """Refuse an address the daemon cannot listen on before the snapshot is loaded (which
+    takes a while), with the reason gRPC would only log."""
+    host, _, port = listen.rpartition(":")
+    named = f"cannot listen on {listen} (setting listen, RISKD_LISTEN, --listen)"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise CommandError(f"{named}: expected HOST:PORT with a port from 0 to 65535")
+    host = host.strip("[]") or "0.0.0.0"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, int(port), type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror as exc:
+        raise CommandError(f"{named}: unknown host {host!r} ({exc.strerror})") from exc
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CommandError(f"{named}: {exc.strerror}") from exc

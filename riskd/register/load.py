@@ -69,8 +69,13 @@ class RegisterProblem:
     message: str
 
     def render(self, path: Path) -> str:
-        """`file:row:column: message`, the form editors and officers' tools read."""
-        return f"{path}:{self.row}:{self.column}: {self.message}"
+        """`file:line:column: message` for a CSV file, its line as an editor counts it (a
+        problem of the whole file is on the header line, 1); `file: row R, column C:
+        message` for Parquet, which has rows but no lines."""
+        if path.suffix.lower() in (".parquet", ".pq"):
+            where = f" row {self.row}, column" if self.row else " column"
+            return f"{path}:{where} {self.column}: {self.message}"
+        return f"{path}:{self.row + 1}:{self.column}: {self.message}"
 
 
 class RegisterFileError(Exception):

@@ -18,7 +18,6 @@ from types import FrameType
 import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from pydantic import SecretStr
 
 from riskd.loading import Refusals, initial_snapshot
@@ -28,6 +27,7 @@ from riskd.server.admin import AdminServicer
 from riskd.server.auth import TokenAuth
 from riskd.server.handlers import generic_handler
 from riskd.server.metrics import Metrics, MetricsInterceptor
+from riskd.server.reflection import enable_reflection
 from riskd.server.runtime import Runtime
 from riskd.server.screening import ScreeningServicer
 from riskd.server.store_health import StoreHealth
@@ -145,16 +145,20 @@ def create_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     store_health = StoreHealth(store, lambda ok: _set_health(health_servicer, ok))
     runtime.on_store_fault = store_health.fault
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    enable_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)
     credentials = server_credentials(settings)
-    if credentials is None:
-        port = server.add_insecure_port(settings.listen)
-    else:
-        port = server.add_secure_port(settings.listen, credentials)
+    try:
+        if credentials is None:
+            port = server.add_insecure_port(settings.listen)
+        else:
+            port = server.add_secure_port(settings.listen, credentials)
+    except RuntimeError:  # grpcio's "Failed to bind": the port is taken or the host not ours
+        port = 0
     if port == 0:
-        raise OSError(f"cannot listen on {settings.listen}")
+        raise OSError(
+            f"cannot listen on {settings.listen} (setting listen, RISKD_LISTEN, --listen): "
+            "the port is in use or the address is not one of this host's"
+        )
     return RiskdServer(
         server=server,
         port=port,

@@ -85,7 +85,7 @@ def test_every_problem_is_reported_in_row_order(tmp_path: Path) -> None:
         load_register(_csv(tmp_path, rows))
     assert [(p.row, p.column) for p in raised.value.problems] == [(2, "mark"), (4, "hs_prefixes")]
     rendered = raised.value.problems[0].render(Path("register.csv"))
-    assert rendered.startswith("register.csv:2:mark: ")
+    assert rendered.startswith("register.csv:3:mark: ")  # data row 2 is on line 3
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
@@ -147,8 +147,8 @@ def test_command_prints_every_problem_and_fails(tmp_path: Path) -> None:
     bad = _csv(tmp_path, [*GOOD, BAD_CELLS[1][0], BAD_CELLS[5][0]], "bad.csv")
     result = CliRunner().invoke(register_command, ["import", str(bad), "--store", str(tmp_path)])
     assert result.exit_code == 1
-    assert f"{bad}:4:right_type: " in result.output
-    assert f"{bad}:5:hs_prefixes: " in result.output
+    assert f"{bad}:5:right_type: " in result.output  # data rows 4 and 5, after the header
+    assert f"{bad}:6:hs_prefixes: " in result.output
     assert not (tmp_path / "CURRENT").exists()
 
 
@@ -179,3 +179,14 @@ def test_goods_classes(
     nice: tuple[str, ...], hs: tuple[str, ...], goods: str, covered: bool
 ) -> None:
     assert recordation("X", "X", nice=nice, hs=hs).covers_goods(goods) is covered
+
+
+def test_problems_give_the_editors_line_of_a_csv_and_the_row_of_parquet() -> None:
+    from riskd.register.load import RegisterProblem
+
+    cell = RegisterProblem(3, "mark", "must not be empty")  # the third data row
+    whole = RegisterProblem(0, "holder", "required column is missing")
+    assert cell.render(Path("r.csv")) == "r.csv:4:mark: must not be empty"
+    assert whole.render(Path("r.csv")) == "r.csv:1:holder: required column is missing"
+    assert cell.render(Path("r.parquet")) == "r.parquet: row 3, column mark: must not be empty"
+    assert whole.render(Path("r.parquet")) == "r.parquet: column holder: required column is missing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import grpc
@@ -77,7 +78,7 @@ def test_register_reload_swaps_and_a_broken_file_keeps_the_old(tmp_path: Path) -
             assert status.details[0].Unpack(failure)
             problems = " ".join(v.description for v in failure.violations)
             for column in ("mark", "holder", "valid_from", "hs_prefixes"):
-                assert f"{bad}:1:{column}:" in problems, problems
+                assert f"{bad}:2:{column}:" in problems, problems  # data row 1, line 2
             after = admin.GetStatus(apb.GetStatusRequest(), metadata=ADMIN_AUTH)
             assert after.versions.register == reloaded.versions.register
             screening = screening_service_pb2_grpc.ScreeningServiceStub(channel)
@@ -190,3 +191,53 @@ def test_metrics_are_served_for_prometheus(tmp_path: Path) -> None:
     assert 'riskd_serving_versions{model=""' in text and 'register="reg-test"' in text
     for stage in ("match", "features", "rules", "model", "policy", "store"):
         assert f'riskd_stage_seconds_count{{stage="{stage}"}} 1.0' in text
+
+
+def test_reflection_v1_lists_and_describes_like_v1alpha(client: Client) -> None:
+    from riskd.reflection.v1 import reflection_pb2 as v1_pb2
+    from riskd.reflection.v1 import reflection_pb2_grpc as v1_grpc
+
+    stub = v1_grpc.ServerReflectionStub(client.channel)
+    questions = [
+        v1_pb2.ServerReflectionRequest(list_services=""),
+        v1_pb2.ServerReflectionRequest(file_containing_symbol="riskd.v1.Declaration"),
+        v1_pb2.ServerReflectionRequest(file_containing_symbol="no.such.Symbol"),
+    ]
+    listed, described, missing = list(stub.ServerReflectionInfo(iter(questions)))
+    names = {s.name for s in listed.list_services_response.service}
+    assert {
+        "riskd.v1.ScreeningService",
+        "riskd.v1.AdminService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    } <= names
+    assert described.file_descriptor_response.file_descriptor_proto
+    assert missing.error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+
+
+@pytest.mark.parametrize("protocol", ["grpc-v1", "grpc-v1alpha"])
+def test_buf_curl_lists_the_services_through_either_reflection(
+    client: Client, protocol: str
+) -> None:
+    buf = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "buf"
+    if not buf.exists():
+        pytest.skip("buf from node_modules (make setup) is needed")
+    listed = subprocess.run(
+        [
+            str(buf),
+            "curl",
+            "--protocol",
+            "grpc",
+            "--http2-prior-knowledge",
+            "--reflect-protocol",
+            protocol,
+            "--list-methods",
+            f"http://{client.address}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "riskd.v1.ScreeningService/Screen" in listed.stdout.splitlines()
