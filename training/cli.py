@@ -232,7 +232,6 @@ def dataset(
         from riskd.store.export import EmptyStore
         from riskd.store.factory import store_label
 
-        _say(f"reading decisions and outcomes from {store_label(store)} …")
         try:
             with stage(f"reading {store_label(store)}", shows_progress(quiet)):
                 table = build_store_table(store, _rates(currency_file))

@@ -146,7 +146,7 @@ def test_an_unreachable_target_is_one_line() -> None:
         port = probe.getsockname()[1]
     args = ["bench", "load", "--target", f"127.0.0.1:{port}", "--timeout", "1"]
     answer = CliRunner().invoke(cli, [*args, "--declarations", str(SAMPLE)])
-    assert answer.exit_code == 1 and "not reachable within 1 s" in answer.output
+    assert answer.exit_code == 2 and "not reachable within 1 s" in answer.output
     assert "Traceback" not in answer.output
 
 

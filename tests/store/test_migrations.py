@@ -193,14 +193,14 @@ def test_a_store_of_a_newer_version_is_refused(place: Place) -> None:
     with pytest.raises(StoreSchemaError, match=r"schema version 7, newer than riskd .*\(up to 1\)"):
         open_store(place.url)
     result = CliRunner().invoke(cli, ["report", "--store", place.url])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "schema version 7, newer" in result.output and "Traceback" not in result.output
 
 
 def test_reading_commands_refuse_a_place_without_a_store(place: Place) -> None:
     for args in (["report"], ["history", "export", "--out", "history.parquet"]):
         result = CliRunner().invoke(cli, [*args, "--store", place.url])
-        assert result.exit_code == 1, result.output
+        assert result.exit_code == 2, result.output
         assert "no riskd store at" in result.output and "Traceback" not in result.output
     if place.engine == "sqlite":
         assert not Path(place.url).exists()  # nothing was created
@@ -215,7 +215,7 @@ def test_the_daemon_refuses_a_store_of_a_newer_version(place: Place) -> None:
         " VALUES (2, 'from the future', '2030-01-01T00:00:00+00:00', '9.0.0')"
     )
     result = CliRunner().invoke(cli, ["serve", "--store", place.url, "--listen", "127.0.0.1:0"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "schema version 2, newer" in result.output and "Traceback" not in result.output
 
 

@@ -80,5 +80,5 @@ def test_seeding_refuses_a_bad_history_naming_row_and_column(tmp_path: Path) -> 
     result = CliRunner().invoke(
         cli, ["seed-profiles", "--history", str(bad), "--store", str(tmp_path / "riskd.db")]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "history.parquet, row 5, column transport_mode: 'BOAT' is not one of" in result.output
