@@ -32,6 +32,23 @@ EXPIRED = Recordation(
 )
 
 
+def trademark(
+    number: int, mark: str, hs: tuple[str, ...] = (), nice: str = "25", **more: Any
+) -> Recordation:
+    """A trademark recordation `R<number>`; recorded for `hs` and class `nice`, or, without
+    `hs`, without any class (as many real recordations are)."""
+    return Recordation(
+        recordation_id=f"R{number}",
+        right_type=RightType.TRADEMARK,
+        mark=mark,
+        holder=f"Holder {number}",
+        valid_from=date(2000, 1, 1),
+        hs_prefixes=hs,
+        nice_classes=(nice,) if hs else (),
+        **more,
+    )
+
+
 def register(*recordations: Recordation) -> Register:
     chosen = recordations or (NIKE, EXPIRED)
     return Register(version="reg-test", recordations=tuple(chosen))

@@ -6,26 +6,17 @@ and that the listing cap never hides a match that raises risk."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 import pytest
 
-from riskd.domain import Item, Match, MatchMethod, NoRiskReason, RightType
+from riskd.domain import Item, Match, MatchMethod, NoRiskReason
 from riskd.matching import MatchingConfig, build_matcher
 from riskd.register.model import Recordation, Register
 from tests import factory
 
 
 def _recordation(number: int, mark: str, hs: tuple[str, ...] = ()) -> Recordation:
-    return Recordation(
-        recordation_id=f"R{number}",
-        right_type=RightType.TRADEMARK,
-        mark=mark,
-        holder=f"Holder {number}",
-        valid_from=date(2000, 1, 1),
-        hs_prefixes=hs,
-        nice_classes=("25",) if hs else (),
-    )
+    return factory.trademark(number, mark, hs, nice="25")
 
 
 MARKS = {

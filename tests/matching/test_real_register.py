@@ -5,12 +5,12 @@ of several-word marks written as one word, and short marks' typos only in contex
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from riskd.domain import Corroboration, Item, Money, NoRiskReason, Party, RightType
+from riskd.domain import Corroboration, Item, Money, NoRiskReason, Party
 from riskd.matching import MatchingConfig, build_matcher
 from riskd.pipeline import assess, build_snapshot
 from riskd.register.load import RegisterFileError, load_register
@@ -18,17 +18,8 @@ from riskd.register.model import GenuineGoods, Recordation, Register
 from tests import factory
 
 
-def _recordation(number: int, mark: str, hs: tuple[str, ...] = (), **more: object) -> Recordation:
-    return Recordation(
-        recordation_id=f"R{number}",
-        right_type=RightType.TRADEMARK,
-        mark=mark,
-        holder=f"Holder {number}",
-        valid_from=date(2000, 1, 1),
-        hs_prefixes=hs,
-        nice_classes=("29",) if hs else (),
-        **more,  # type: ignore[arg-type]
-    )
+def _recordation(number: int, mark: str, hs: tuple[str, ...] = (), **more: Any) -> Recordation:
+    return factory.trademark(number, mark, hs, nice="29", **more)
 
 
 FRESH = _recordation(1, "Fresh", ("02", "04", "16"))  # a supermarket's own goods
