@@ -29,20 +29,24 @@ from riskd.history import REQUIRED_COLUMNS as REQUIRED_HISTORY_COLUMNS
 # Columns the history table must have; the rest of the contract is optional.
 REQUIRED_COLUMNS: tuple[str, ...] = REQUIRED_HISTORY_COLUMNS
 
+_DECLARATION_COLUMNS = (
+    "direction",
+    "customs_office",
+    "transport_mode",
+    "procedure",
+    "declarant_id",
+    "importer_id",
+    "exporter_id",
+    "consignee_id",
+    "origin_country",
+    "departure_country",
+)
+
 # Optional columns the features read, with their type in `riskd.history` (else all missing).
 OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
     name: FULL_SCHEMA[name]
     for name in (
-        "direction",
-        "customs_office",
-        "transport_mode",
-        "procedure",
-        "declarant_id",
-        "importer_id",
-        "exporter_id",
-        "consignee_id",
-        "origin_country",
-        "departure_country",
+        *_DECLARATION_COLUMNS,
         "line_no",
         "quantity",
         "net_mass_kg",
@@ -61,18 +65,6 @@ OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
 _STRING_KEYS = (
     "customs_office",
     "transport_mode",
-    "declarant_id",
-    "importer_id",
-    "exporter_id",
-    "consignee_id",
-    "origin_country",
-    "departure_country",
-)
-_DECLARATION_COLUMNS = (
-    "direction",
-    "customs_office",
-    "transport_mode",
-    "procedure",
     "declarant_id",
     "importer_id",
     "exporter_id",
