@@ -37,12 +37,6 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-class Refused(click.ClickException):
-    """A request the command will not carry out as given (exit 2, one line on stderr)."""
-
-    exit_code = 2
-
-
 def _version_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from riskd.model.registry import check_version_name
 
@@ -427,7 +421,7 @@ def evaluate(
         inside = inside_training_window(table, window)
         later = window[1] + timedelta(seconds=1)
         if inside and not force:
-            raise Refused(
+            raise CommandError(
                 f"{inside} of the {table.labelled().height} labelled declarations to evaluate "
                 f"lie inside the model's training window ({window[0]:%Y-%m-%d} to "
                 f"{window[1]:%Y-%m-%d %H:%M}), where its figures say nothing of new data; "
