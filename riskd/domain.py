@@ -256,6 +256,10 @@ class Assessment:
     notify: tuple[Notification, ...] = ()
     referral: Referral | None = None
     random_selection: bool = False
+    # The feature values the decision was made with (the model's inputs, rule hits included),
+    # by feature name: kept with the stored decision so that an auditor, a replay and the
+    # serving-equals-training test read what serving computed, not a recomputation.
+    features: dict[str, float | str | None] = field(default_factory=dict)
 
     def matches(self) -> tuple[Match, ...]:
         return tuple(m for item in self.items for m in item.matches)

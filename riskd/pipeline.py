@@ -132,12 +132,9 @@ def assess(
     features = declaration_features(declaration, items, history, snapshot.policy.rates_to_base)
     featured = time.perf_counter()
     rule_hits = snapshot.rules.evaluate(declaration, items, features)
+    model_inputs = with_rule_hits(features, rule_hits)
     ruled = time.perf_counter()
-    model_score = (
-        snapshot.model.score(with_rule_hits(features, rule_hits))
-        if snapshot.model is not None
-        else None
-    )
+    model_score = snapshot.model.score(model_inputs) if snapshot.model is not None else None
     scored = time.perf_counter()
     decision = recommend(
         snapshot.policy,
@@ -170,6 +167,7 @@ def assess(
         notify=decision.notify,
         referral=decision.referral,
         random_selection=decision.random_selection,
+        features=model_inputs,
     )
     if snapshot.degraded:
         parts = " and ".join(sorted(snapshot.degraded))

@@ -96,14 +96,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionSt
 _databases = itertools.count()
 
 
-@pytest.fixture
-def fresh_postgres_url(postgres_url: str) -> str:
-    """A new, empty database in the private cluster, for a test that needs the whole
-    database to itself (a schema upgrade, a command that reads every decision)."""
+def new_postgres_database(postgres_url: str) -> str:
+    """The URL of a new, empty database in the private cluster."""
     name = f"riskd_{os.getpid()}_{next(_databases)}"
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return postgres_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> str:
+    """A new, empty database, for a test that needs the whole database to itself (a schema
+    upgrade, a command that reads every decision)."""
+    return new_postgres_database(postgres_url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,179 @@
+"""Serving equals training on the production path.
+
+Declarations go through a real server (`Screen`), outcomes through `RecordOutcome`, in time
+order, as a declaration system and the inspection service send them; the store is then
+exported to the history table (`riskd.store.export`, as `riskd history export` does) and the
+training features are computed from it (`riskd.features.history_features`, as `riskd-train
+dataset` does). For every declaration they must equal the feature values the server used and
+stored with its decision. The requests are written as protobuf JSON here, not by the
+converter under test.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from riskd.features import FEATURE_NAMES, history_features
+from riskd.features.schema import MATCH_NUMERIC, RULE_NUMERIC
+from riskd.history import BUILTIN_RATES_TO_USD
+from riskd.store.export import history_table
+from riskd.store.factory import open_store
+from riskd.v1 import declaration_pb2 as dpb
+from riskd.v1 import screening_service_pb2 as spb
+from riskd.v1 import screening_service_pb2_grpc
+from tests.server.conftest import start_server, with_tokens
+from tests.store.conftest import new_postgres_database
+
+# Match features come from the register pass of training (`with_match_columns`), which this
+# test's register-free goods never trigger; the rest are the party, route, commodity and
+# goods features that profiles must reproduce.
+COMPARED = [
+    f for f in FEATURE_NAMES if f not in MATCH_NUMERIC + RULE_NUMERIC + ("best_match_method",)
+]
+START = datetime(2025, 3, 3, 8, tzinfo=UTC)
+
+item_strategy = st.tuples(
+    st.sampled_from(["640399", "420221", "851830", "950300"]),
+    st.sampled_from(["", "CN", "VN"]),
+    st.sampled_from([12.5, 100.0, 4000.0]),
+    st.sampled_from(["USD", "EUR", "BRL", "NGN", "CNY", "JPY"]),
+    st.sampled_from([0.5, 3.0]),
+)
+declaration_strategy = st.tuples(
+    st.sampled_from(["IMP1", "IMP2", ""]),
+    st.sampled_from(["DCL1", "DCL2"]),
+    st.sampled_from(["EXP1", "EXP2", ""]),
+    st.sampled_from(["KRPUS", "KRICN"]),
+    st.sampled_from(["SEA", "AIR", "POSTAL"]),
+    st.lists(item_strategy, min_size=1, max_size=3),
+    # what the control found: nothing recorded, clean, seized, or seized and then corrected
+    st.sampled_from(["none", "clean", "seized", "seized_then_clean"]),
+)
+
+
+def _request(n: int, drawn: tuple[Any, ...]) -> dpb.Declaration:
+    importer, declarant, exporter, office, mode, items, _ = drawn
+    document: dict[str, Any] = {
+        "declarationId": f"E2E-{n:03d}",
+        "declaredAt": (START + timedelta(hours=n)).isoformat().replace("+00:00", "Z"),
+        "direction": "DIRECTION_IMPORT",
+        "customsOffice": office,
+        "transportMode": f"TRANSPORT_MODE_{mode}",
+        "declarant": {"id": declarant, "name": declarant, "country": "KR"},
+        "originCountry": "CN",
+        "departureCountry": "HK",
+        "items": [
+            {
+                "lineNo": i + 1,
+                "hsCode": hs,
+                "description": "assorted goods",
+                "quantity": 2,
+                "unit": "PCE",
+                "netMassKg": mass,
+                "value": {"amount": amount, "currency": currency},
+                **({"originCountry": origin} if origin else {}),
+            }
+            for i, (hs, origin, amount, currency, mass) in enumerate(items)
+        ],
+    }
+    if importer:
+        document["importer"] = {"id": importer, "name": importer, "country": "KR"}
+    if exporter:
+        document["exporter"] = {"id": exporter, "name": exporter, "country": "CN"}
+    return json_format.ParseDict(document, dpb.Declaration())
+
+
+def _outcomes(n: int, decision_id: str, found: str) -> list[spb.RecordOutcomeRequest]:
+    results = {
+        "none": [],
+        "clean": ["OUTCOME_RESULT_NO_INFRINGEMENT"],
+        "seized": ["OUTCOME_RESULT_SEIZED"],
+        "seized_then_clean": ["OUTCOME_RESULT_SEIZED", "OUTCOME_RESULT_NO_INFRINGEMENT"],
+    }[found]
+    at = START + timedelta(hours=n, minutes=30)
+    return [
+        json_format.ParseDict(
+            {
+                "outcome": {
+                    "outcomeId": f"O-{n:03d}-{k}",
+                    "decisionId": decision_id,
+                    "result": result,
+                    "control": "CONTROL_TYPE_PHYSICAL",
+                    "recordedAt": (at + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
+                    "officer": "officer-7",
+                }
+            },
+            spb.RecordOutcomeRequest(),
+        )
+        for k, result in enumerate(results)
+    ]
+
+
+def _same(served: object, trained: object) -> bool:
+    if served is None or trained is None:
+        return served is None and trained is None
+    if isinstance(served, float | int) and isinstance(trained, float | int):
+        return math.isclose(served, trained, rel_tol=1e-9, abs_tol=1e-9)
+    return served == trained
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine's cluster URL for PostgreSQL (a new database per example), "" for SQLite."""
+    return "" if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(declaration_strategy, min_size=2, max_size=10))
+def test_served_features_equal_the_training_features_of_the_exported_history(
+    engine: str, world: list[tuple[Any, ...]]
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = new_postgres_database(engine) if engine else str(Path(tmp) / "riskd.db")
+        server = start_server(Path(tmp), store=url)
+        channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+        try:
+            stub = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(channel))
+            for n, drawn in enumerate(world):
+                screened = stub.Screen(spb.ScreenRequest(declaration=_request(n, drawn)))
+                for outcome in _outcomes(n, screened.assessment.decision_id, drawn[-1]):
+                    stub.RecordOutcome(outcome)
+        finally:
+            channel.close()
+            server.close()
+        store = open_store(url, create=False)
+        try:
+            decisions = list(store.decisions())
+            trained = {
+                row["declaration_id"]: row
+                for row in history_features(
+                    history_table(decisions, BUILTIN_RATES_TO_USD)
+                ).iter_rows(named=True)
+            }
+        finally:
+            store.close()
+    assert len(decisions) == len(world)
+    for decision in decisions:
+        served = decision.assessment.features
+        assert set(COMPARED) <= served.keys(), decision.declaration.declaration_id
+        row = trained[decision.declaration.declaration_id]
+        differ = {
+            name: (served.get(name), row[name])
+            for name in COMPARED
+            if not _same(served.get(name), row[name])
+        }
+        assert not differ, (decision.declaration.declaration_id, differ)
