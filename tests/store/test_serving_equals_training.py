@@ -65,7 +65,7 @@ def _request(n: int, drawn: tuple[Any, ...]) -> dpb.Declaration:
     importer, declarant, exporter, office, mode, items, _ = drawn
     document: dict[str, Any] = {
         "declarationId": f"E2E-{n:03d}",
-        "declaredAt": (START + timedelta(hours=n)).isoformat().replace("+00:00", "Z"),
+        "declaredAt": _timestamp(START + timedelta(hours=n)),
         "direction": "DIRECTION_IMPORT",
         "customsOffice": office,
         "transportMode": f"TRANSPORT_MODE_{mode}",
@@ -93,14 +93,20 @@ def _request(n: int, drawn: tuple[Any, ...]) -> dpb.Declaration:
     return json_format.ParseDict(document, dpb.Declaration())
 
 
+def _timestamp(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
 def _outcomes(n: int, decision_id: str, found: str) -> list[spb.RecordOutcomeRequest]:
     results = {
         "none": [],
         "clean": ["OUTCOME_RESULT_NO_INFRINGEMENT"],
         "seized": ["OUTCOME_RESULT_SEIZED"],
         "seized_then_clean": ["OUTCOME_RESULT_SEIZED", "OUTCOME_RESULT_NO_INFRINGEMENT"],
+        "seized_corrected_late": ["OUTCOME_RESULT_SEIZED", "OUTCOME_RESULT_NO_INFRINGEMENT"],
     }[found]
     at = START + timedelta(hours=n, minutes=30)
+    late = found == "seized_corrected_late"  # the correction an hour on, past the next one
     return [
         json_format.ParseDict(
             {
@@ -109,7 +115,7 @@ def _outcomes(n: int, decision_id: str, found: str) -> list[spb.RecordOutcomeReq
                     "decisionId": decision_id,
                     "result": result,
                     "control": "CONTROL_TYPE_PHYSICAL",
-                    "recordedAt": (at + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
+                    "recordedAt": _timestamp(at + timedelta(minutes=k, hours=late * k)),
                     "officer": "officer-7",
                 }
             },
@@ -133,6 +139,55 @@ def engine(request: pytest.FixtureRequest) -> str:
     return "" if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
 
 
+def _differences(
+    url: str, tmp: Path, world: list[tuple[Any, ...]]
+) -> list[tuple[str, dict[str, tuple[object, object]]]]:
+    """Screens the world through a real server on the store at `url`, then compares, per
+    declaration, the features it stored with the training features of the exported history.
+    A "seized_corrected_late" outcome is corrected only after the next declaration."""
+    server = start_server(tmp, store=url)
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    try:
+        stub = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(channel))
+        late: list[spb.RecordOutcomeRequest] = []
+        for n, drawn in enumerate(world):
+            screened = stub.Screen(spb.ScreenRequest(declaration=_request(n, drawn)))
+            for outcome in late:
+                stub.RecordOutcome(outcome)
+            outcomes = _outcomes(n, screened.assessment.decision_id, drawn[-1])
+            late = outcomes[1:] if drawn[-1] == "seized_corrected_late" else []
+            for outcome in outcomes[: len(outcomes) - len(late)]:
+                stub.RecordOutcome(outcome)
+    finally:
+        channel.close()
+        server.close()
+    store = open_store(url, create=False)
+    try:
+        decisions = list(store.decisions())
+        trained = {
+            row["declaration_id"]: row
+            for row in history_features(history_table(decisions, BUILTIN_RATES_TO_USD)).iter_rows(
+                named=True
+            )
+        }
+    finally:
+        store.close()
+    assert len(decisions) == len(world)
+    differences = []
+    for decision in decisions:
+        served = decision.assessment.features
+        assert set(COMPARED) <= served.keys(), decision.declaration.declaration_id
+        row = trained[decision.declaration.declaration_id]
+        differ = {
+            name: (served.get(name), row[name])
+            for name in COMPARED
+            if not _same(served.get(name), row[name])
+        }
+        if differ:
+            differences.append((decision.declaration.declaration_id, differ))
+    return differences
+
+
 @settings(
     max_examples=8,
     deadline=None,
@@ -144,36 +199,16 @@ def test_served_features_equal_the_training_features_of_the_exported_history(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = new_postgres_database(engine) if engine else str(Path(tmp) / "riskd.db")
-        server = start_server(Path(tmp), store=url)
-        channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-        try:
-            stub = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(channel))
-            for n, drawn in enumerate(world):
-                screened = stub.Screen(spb.ScreenRequest(declaration=_request(n, drawn)))
-                for outcome in _outcomes(n, screened.assessment.decision_id, drawn[-1]):
-                    stub.RecordOutcome(outcome)
-        finally:
-            channel.close()
-            server.close()
-        store = open_store(url, create=False)
-        try:
-            decisions = list(store.decisions())
-            trained = {
-                row["declaration_id"]: row
-                for row in history_features(
-                    history_table(decisions, BUILTIN_RATES_TO_USD)
-                ).iter_rows(named=True)
-            }
-        finally:
-            store.close()
-    assert len(decisions) == len(world)
-    for decision in decisions:
-        served = decision.assessment.features
-        assert set(COMPARED) <= served.keys(), decision.declaration.declaration_id
-        row = trained[decision.declaration.declaration_id]
-        differ = {
-            name: (served.get(name), row[name])
-            for name in COMPARED
-            if not _same(served.get(name), row[name])
-        }
-        assert not differ, (decision.declaration.declaration_id, differ)
+        assert _differences(url, Path(tmp), world) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known skew: the history table keeps only a declaration's latest outcome, known "
+    "from its own time, so a declaration screened between a seizure and its later correction "
+    "sees the seizure at serving but no control at all in training",
+)
+def test_a_correction_recorded_after_a_later_declaration(tmp_path: Path) -> None:
+    seized = ("IMP1", "DCL1", "EXP1", "KRPUS", "SEA", [("640399", "CN", 100.0, "USD", 3.0)])
+    world = [(*seized, "seized_corrected_late"), (*seized, "none"), (*seized, "none")]
+    assert _differences(str(tmp_path / "riskd.db"), tmp_path, world) == []
