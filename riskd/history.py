@@ -149,6 +149,8 @@ COLUMNS: tuple[Column, ...] = (
 )
 EVIDENCE: tuple[Column, ...] = (
     Column("known_at", _TIME, "when the outcome was recorded; null: at declared_at"),
+    Column("first_known_at", _TIME, "when a since-corrected first outcome was; null: known_at"),
+    Column("first_infringing", pl.Boolean(), "that first outcome's label; null: infringing"),
     Column("best_match_method", pl.String(), "declaration's best match: its method"),
     Column("best_match_score", pl.Float64(), "… its score (0..100)"),
     Column("n_risky_matches", pl.Float64(), "matches of the declaration that raise risk"),
@@ -252,6 +254,15 @@ def latest_outcome(outcomes: Sequence[Outcome]) -> Outcome | None:
     return max(outcomes, key=lambda o: (o.recorded_at, o.outcome_id), default=None)
 
 
+def corrected_outcome(outcomes: Sequence[Outcome]) -> Outcome | None:
+    """The first outcome of a decision whose outcome was later corrected (None: never was).
+    Serving counted the control from it and its seizure until the correction, so training
+    must too (`riskd.features.frame`)."""
+    if len(outcomes) < 2:
+        return None
+    return min(outcomes, key=lambda o: (o.recorded_at, o.outcome_id))
+
+
 def _party_id(party: Party | None) -> str:
     return party.id if party is not None else ""
 
@@ -264,12 +275,14 @@ def declaration_rows(
     *,
     rates: RatesToUsd,
     random_selection: bool = False,
+    first_outcome: Outcome | None = None,
 ) -> list[dict[str, object]]:
     """A declaration as history rows, one per item, every column of `FULL_SCHEMA`.
 
     `items` are its matches (none computed: no match columns), `rule_hits` the rules' (None:
     the rules did not run), `outcome` what followed (None: not inspected), `rates` the
-    snapshot's currency table. The label is the outcome's, on every item (see the module)."""
+    snapshot's currency table, `first_outcome` the one `outcome` corrected, if any. The label
+    is the outcome's, on every item (see the module)."""
     matches = {a.line_no: a.matches for a in items}
     evidence: dict[str, object] = dict.fromkeys(DECLARATION_MATCH_COLUMNS)
     if items:
@@ -301,6 +314,8 @@ def declaration_rows(
         "result": outcome.result.value if outcome is not None else None,
         "infringing": outcome.infringing if outcome is not None else None,
         "known_at": outcome.recorded_at if outcome is not None else None,
+        "first_known_at": first_outcome.recorded_at if first_outcome is not None else None,
+        "first_infringing": first_outcome.infringing if first_outcome is not None else None,
     }
     return [
         {
@@ -336,6 +351,7 @@ def decision_rows(decision: StoredDecision, rates: RatesToUsd) -> list[dict[str,
         latest_outcome(decision.outcomes),
         rates=rates,
         random_selection=assessment.random_selection,
+        first_outcome=corrected_outcome(decision.outcomes),
     )
 
 

@@ -56,6 +56,8 @@ OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
         "random_selection",
         "infringing",
         "known_at",
+        "first_known_at",
+        "first_infringing",
         *DECLARATION_MATCH_COLUMNS,
         "n_rule_hits",
         "max_rule_score",
@@ -114,10 +116,11 @@ def prepare_items(history: pl.DataFrame) -> pl.DataFrame:
         pl.col("declaration_id").cast(pl.String),
         _naive_utc(frame, "declared_at"),
         _naive_utc(frame, "known_at"),
+        _naive_utc(frame, "first_known_at"),
         *(
             pl.col(name).cast(dtype)
             for name, dtype in OPTIONAL_COLUMNS.items()
-            if name != "known_at"
+            if name not in ("known_at", "first_known_at")
         ),
     )
     frame = frame.with_columns(*(_key_part(c) for c in _STRING_KEYS))
@@ -131,6 +134,8 @@ def prepare_items(history: pl.DataFrame) -> pl.DataFrame:
         ),
         pl.when(positive & luv.is_finite()).then(luv).otherwise(None).alias("log_unit_value"),
         pl.col("known_at").fill_null(pl.col("declared_at")),
+        pl.coalesce("first_known_at", "known_at", "declared_at").alias("first_known_at"),
+        pl.coalesce("first_infringing", "infringing").alias("first_infringing"),
         pl.col("inspected").fill_null(pl.col("infringing").is_not_null()),
         pl.col("random_selection").fill_null(False),
         pl.col("line_no").fill_null(pl.int_range(pl.len()).over("declaration_id") + 1),
@@ -162,6 +167,11 @@ def _declarations(items: pl.DataFrame, extra_columns: Sequence[str]) -> pl.DataF
         .otherwise(None)
         .alias("infringing"),
         pl.col("known_at").max().alias("known_at"),
+        pl.when(pl.col("_first_label").is_not_null().any())
+        .then(pl.col("_first_label").any())
+        .otherwise(None)
+        .alias("_first_label"),
+        pl.col("first_known_at").min().alias("first_known_at"),
     )
     lead_columns = [
         "declaration_id",
@@ -219,11 +229,25 @@ def _profile_counts(rows: pl.DataFrame, fields: Sequence[str], unit_values: bool
         pl.col("log_unit_value").fill_null(0.0).alias("luv_sum"),
         pl.col("log_unit_value").is_not_null().cast(pl.Float64).alias("luv_n"),
     )
-    known = keyed.filter(pl.col("_label").is_not_null()).select(
-        "_k",
-        pl.col("known_at").alias("_t"),
-        pl.lit(1.0).alias("inspections"),
-        pl.col("_label").cast(pl.Float64).alias("seizures"),
+    # a control counts from its first outcome; a later correction moves only the seizure
+    # count, at its own time (as the store's profiles do)
+    labelled = keyed.filter(pl.col("_label").is_not_null())
+    first_label = pl.coalesce("_first_label", "_label").cast(pl.Float64)
+    known = pl.concat(
+        [
+            labelled.select(
+                "_k",
+                pl.col("first_known_at").alias("_t"),
+                pl.lit(1.0).alias("inspections"),
+                first_label.alias("seizures"),
+            ),
+            labelled.select(
+                "_k",
+                pl.col("known_at").alias("_t"),
+                pl.lit(0.0).alias("inspections"),
+                (pl.col("_label").cast(pl.Float64) - first_label).alias("seizures"),
+            ),
+        ]
     )
     query = keyed.select("_row", "_k", pl.col("declared_at").alias("_t"))
     declared_columns = ["declarations", "luv_sum", "luv_n"] if unit_values else ["declarations"]
@@ -253,7 +277,11 @@ def history_features(
     declaration's lead item; `extra_profiles` add profiles over such columns."""
     items = prepare_items(history)
     items = items.with_columns(
-        pl.when(pl.col("inspected")).then(pl.col("infringing")).otherwise(None).alias("_label")
+        pl.when(pl.col("inspected")).then(pl.col("infringing")).otherwise(None).alias("_label"),
+        pl.when(pl.col("inspected"))
+        .then(pl.col("first_infringing"))
+        .otherwise(None)
+        .alias("_first_label"),
     )
     profile_fields = [f for p in extra_profiles if p.level == "declaration" for f in p.fields]
     carried = [
@@ -269,10 +297,15 @@ def history_features(
     # recorded per declaration, so each item carries its declaration's label and time, as
     # serving counts them (`outcome_increments`), however fine the table's own labels are
     items = (
-        items.drop("_label", "known_at")
+        items.drop("_label", "known_at", "_first_label", "first_known_at")
         .join(
             declarations.select(
-                "declaration_id", pl.col("_row").alias("_drow"), "_label", "known_at"
+                "declaration_id",
+                pl.col("_row").alias("_drow"),
+                "_label",
+                "known_at",
+                "_first_label",
+                "first_known_at",
             ),
             on="declaration_id",
         )

@@ -45,6 +45,7 @@ def test_store_decisions_become_labelled_rows(tmp_path: Path) -> None:
     assert day2["importer_declarations"] == 2.0
     assert day2["importer_inspections"] == 2.0
     assert day2["total_value_usd"] == 2500.0
-    # the later outcome of D-3 was recorded on day 4, after D-4 was declared (day 4 + 0 h)
+    # D-3's first outcome (seized, day 3 + 2 h) was known when D-4 was declared (day 4 + 0 h),
+    # its correction (day 4 + 2 h) was not: as the store's profiles saw it, 3 controls
     day4 = frame.filter(pl.col("declaration_id") == "D-4").row(0, named=True)
-    assert day4["importer_inspections"] == 2.0
+    assert day4["importer_inspections"] == 3.0
