@@ -126,6 +126,7 @@ def server_address(ctx: click.Context, param: click.Parameter, value: str) -> st
 @click.option(
     "--server",
     default=f"127.0.0.1:{DEFAULT_PORT}",
+    envvar="RISKD_SERVER",
     show_default=True,
     callback=server_address,
     help=f"host:port of riskd (port {DEFAULT_PORT} if left out).",
