@@ -142,6 +142,11 @@ def prepare_items(history: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _declaration_label(column: str) -> pl.Expr:
+    """A declaration's label from its items': seized if any was, null if none is known."""
+    return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).any()).otherwise(None)
+
+
 def _declarations(items: pl.DataFrame, extra_columns: Sequence[str]) -> pl.DataFrame:
     """One row per declaration: its fields, goods aggregates and label."""
     lead = (
@@ -162,15 +167,9 @@ def _declarations(items: pl.DataFrame, extra_columns: Sequence[str]) -> pl.DataF
         pl.col("quantity").fill_null(0.0).sum().alias("total_quantity"),
         pl.col("inspected").any().alias("inspected"),
         pl.col("random_selection").any().alias("random_selection"),
-        pl.when(pl.col("_label").is_not_null().any())
-        .then(pl.col("_label").any())
-        .otherwise(None)
-        .alias("infringing"),
+        _declaration_label("_label").alias("infringing"),
         pl.col("known_at").max().alias("known_at"),
-        pl.when(pl.col("_first_label").is_not_null().any())
-        .then(pl.col("_first_label").any())
-        .otherwise(None)
-        .alias("_first_label"),
+        _declaration_label("_first_label").alias("_first_label"),
         pl.col("first_known_at").min().alias("first_known_at"),
     )
     lead_columns = [

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELLS = {"sh", "bash", "shell"}
@@ -71,12 +73,6 @@ def blocks(path: Path) -> list[Block]:
 
 ALL_BLOCKS = [block for path in DOCUMENTS for block in blocks(path)]
 RUNNABLE = [block for block in ALL_BLOCKS if block.lang in SHELLS | {"python"}]
-
-
-def _free_port() -> int:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        return int(listener.getsockname()[1])
 
 
 def _tracked_files() -> list[str]:
@@ -138,7 +134,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         if (ROOT / link).exists():
             (sandbox / link).symlink_to((ROOT / link).resolve())
     _build_demo(sandbox)
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     env = dict(os.environ)
     env["PYTHONPATH"] = str(sandbox)
     server_env = dict(env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,10 +10,26 @@ from typing import Any
 from hypothesis import strategies as st
 
 from riskd.domain import Declaration, Direction, Item, Money, Party, TransportMode
+from riskd.features import FEATURE_NAMES
+from riskd.features.schema import MATCH_NUMERIC, RULE_NUMERIC
 
 Row = tuple[Any, ...]
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
+# The features that profiles and goods give, which serving and training must agree on; match
+# and rule features need a register and rules, which these histories do not exercise.
+HISTORY_FEATURES = [
+    f for f in FEATURE_NAMES if f not in MATCH_NUMERIC + RULE_NUMERIC + ("best_match_method",)
+]
+
+
+def same_feature_value(served: object, trained: object) -> bool:
+    """Equal, numbers within 1e-9 (serving sums in Python, training in polars)."""
+    if served is None or trained is None:
+        return served is None and trained is None
+    if isinstance(served, float | int) and isinstance(trained, float | int):
+        return math.isclose(served, trained, rel_tol=1e-9, abs_tol=1e-9)
+    return served == trained
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 
 from riskd.domain import Money, Outcome, OutcomeResult
 from riskd.features import (
-    FEATURE_NAMES,
     ProfileCounts,
     declaration_features,
     history_features,
@@ -22,14 +20,18 @@ from riskd.features import (
     profile_increments,
 )
 from riskd.features.declaration import add_counts
-from riskd.features.schema import MATCH_NUMERIC, RULE_NUMERIC
 from riskd.history import BUILTIN_RATES_TO_USD, declaration_rows, history_table
-from tests.features.history_factory import Declared, Row, build, declared_strategy, history_rows
+from tests.features.history_factory import (
+    HISTORY_FEATURES,
+    Declared,
+    Row,
+    build,
+    declared_strategy,
+    history_rows,
+    same_feature_value,
+)
 
 SETTINGS = settings(max_examples=40, deadline=None)
-HISTORY_FEATURES = [
-    f for f in FEATURE_NAMES if f not in MATCH_NUMERIC + RULE_NUMERIC + ("best_match_method",)
-]
 
 
 class DictHistory:
@@ -48,14 +50,6 @@ class DictHistory:
 
 def _frame(declared: list[Declared]) -> pl.DataFrame:
     return history_features(pl.DataFrame(history_rows(declared)))
-
-
-def _same(a: object, b: object) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
 
 
 @SETTINGS
@@ -136,7 +130,11 @@ def test_serving_features_equal_training_features(rows: list[Row]) -> None:
         served = _served(target, declared)
         trained = frame[target.declaration.declaration_id]
         for name in HISTORY_FEATURES:
-            assert _same(served[name], trained[name]), (name, served[name], trained[name])
+            assert same_feature_value(served[name], trained[name]), (
+                name,
+                served[name],
+                trained[name],
+            )
 
 
 def _in_currency(d: Declared, currency: str) -> Declared:
@@ -180,7 +178,11 @@ def test_serving_equals_training_on_the_history_the_writer_exports(
         served = _served(target, declared, BUILTIN_RATES_TO_USD)
         trained = trained_rows[target.declaration.declaration_id]
         for name in HISTORY_FEATURES:
-            assert _same(served[name], trained[name]), (name, served[name], trained[name])
+            assert same_feature_value(served[name], trained[name]), (
+                name,
+                served[name],
+                trained[name],
+            )
 
 
 def test_a_seizure_counts_for_every_item_of_the_declaration() -> None:

@@ -7,7 +7,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,12 +18,7 @@ import grpc
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
 from tests import requests
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.net import free_port
 
 
 def _serving(lines: queue.Queue[dict[str, object]], seconds: float = 60) -> dict[str, object]:
@@ -40,7 +34,7 @@ def _serving(lines: queue.Queue[dict[str, object]], seconds: float = 60) -> dict
 
 
 def test_a_killed_worker_is_started_again(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RISKD_THREADS": "2", "RISKD_LOG_LEVEL": "INFO"}
     process = subprocess.Popen(
         [sys.executable, "-m", "riskd", "serve", "--processes", "2",

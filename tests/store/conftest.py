@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -17,14 +16,9 @@ import pytest
 
 from riskd.store import SqliteStore
 from riskd.store.base import DecisionStore
+from tests.net import free_port
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +33,7 @@ def postgres_url() -> Iterator[str]:
     home = Path(tempfile.mkdtemp(prefix="riskd-pg-"))
     if as_postgres:
         shutil.chown(home, "postgres")
-    data, port = home / "data", _free_port()
+    data, port = home / "data", free_port()
     subprocess.run(
         [*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "riskd"],
         check=True,

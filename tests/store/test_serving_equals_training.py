@@ -11,7 +11,6 @@ converter under test.
 
 from __future__ import annotations
 
-import math
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,23 +22,17 @@ from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskd.features import FEATURE_NAMES, history_features
-from riskd.features.schema import MATCH_NUMERIC, RULE_NUMERIC
+from riskd.features import history_features
 from riskd.history import BUILTIN_RATES_TO_USD
 from riskd.store.export import history_table
 from riskd.store.factory import open_store
 from riskd.v1 import declaration_pb2 as dpb
 from riskd.v1 import screening_service_pb2 as spb
 from riskd.v1 import screening_service_pb2_grpc
+from tests.features.history_factory import HISTORY_FEATURES, same_feature_value
 from tests.server.conftest import start_server, with_tokens
 from tests.store.conftest import new_postgres_database
 
-# Match features come from the register pass of training (`with_match_columns`), which this
-# test's register-free goods never trigger; the rest are the party, route, commodity and
-# goods features that profiles must reproduce.
-COMPARED = [
-    f for f in FEATURE_NAMES if f not in MATCH_NUMERIC + RULE_NUMERIC + ("best_match_method",)
-]
 START = datetime(2025, 3, 3, 8, tzinfo=UTC)
 
 item_strategy = st.tuples(
@@ -126,14 +119,6 @@ def _outcomes(n: int, decision_id: str, found: str) -> list[spb.RecordOutcomeReq
     ]
 
 
-def _same(served: object, trained: object) -> bool:
-    if served is None or trained is None:
-        return served is None and trained is None
-    if isinstance(served, float | int) and isinstance(trained, float | int):
-        return math.isclose(served, trained, rel_tol=1e-9, abs_tol=1e-9)
-    return served == trained
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest) -> str:
     """The engine's cluster URL for PostgreSQL (a new database per example), "" for SQLite."""
@@ -177,12 +162,12 @@ def _differences(
     differences = []
     for decision in decisions:
         served = decision.assessment.features
-        assert set(COMPARED) <= served.keys(), decision.declaration.declaration_id
+        assert set(HISTORY_FEATURES) <= served.keys(), decision.declaration.declaration_id
         row = trained[decision.declaration.declaration_id]
         differ = {
             name: (served.get(name), row[name])
-            for name in COMPARED
-            if not _same(served.get(name), row[name])
+            for name in HISTORY_FEATURES
+            if not same_feature_value(served.get(name), row[name])
         }
         if differ:
             differences.append((decision.declaration.declaration_id, differ))
