@@ -203,6 +203,15 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the training table (Parquet, with a .features.json).",
 )
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(),
+    help="Keep only declarations from this time on (their features still see the past).",
+)
+@click.option(
+    "--until", "end", type=click.DateTime(), help="Keep only declarations before this time."
+)
 @currencies_option
 @quiet_option
 def dataset(
@@ -212,14 +221,23 @@ def dataset(
     history: tuple[Path, ...],
     register_file: Path | None,
     out: Path,
+    start: datetime | None,
+    end: datetime | None,
     currency_file: Path | None,
     quiet: bool,
 ) -> None:
-    """Build a training table: features as known at each declaration, and its label."""
+    """Build a training table: features as known at each declaration, and its label.
+
+    --from and --until cut a period out of the table after the features are computed, so
+    that a later period can be held out for `evaluate` with its profiles intact."""
     from training.dataset import build_store_table
 
     if (store is None) == (data is None):
         raise click.UsageError("give exactly one of --store and --data")
+    if start is not None and end is not None and start >= end:
+        raise CommandError(
+            f"--from {start:%Y-%m-%d %H:%M:%S} is not before --until {end:%Y-%m-%d %H:%M:%S}"
+        )
     if store is not None:
         from riskd.domain import StoreUnavailable
         from riskd.store import StoreSchemaError
@@ -234,6 +252,8 @@ def dataset(
     else:
         assert data is not None
         table = _load(data, mapping, history, register_file, shows_progress(quiet))
+    if start is not None or end is not None:
+        table = table.between(start, end)
     table.save(out)
     _say(f"wrote {out} ({table.frame.height} declarations)")
 

@@ -66,13 +66,22 @@ class TrainingTable:
         return self.frame.filter(pl.col("label").is_not_null() & pl.col("random_selection"))
 
     def between(self, start: datetime | None, end: datetime | None) -> TrainingTable:
-        """The declarations with start <= declared_at < end (features keep their history)."""
+        """The declarations with start <= declared_at < end (features keep their history).
+
+        The rows left out before `start` gave the kept rows' profiles their past, so the
+        source records them as history (an evaluation of the period does not warn of
+        profiles that start empty)."""
         frame = self.frame
+        source = self.source
         if start is not None:
+            earlier_rows = frame.filter(pl.col("declared_at") < start).height
             frame = frame.filter(pl.col("declared_at") >= start)
+            if earlier_rows:
+                earlier = f"{source.get('data', 'the data')} before {start:%Y-%m-%d %H:%M:%S}"
+                source = {**source, "history": [*source.get("history", []), earlier]}
         if end is not None:
             frame = frame.filter(pl.col("declared_at") < end)
-        return TrainingTable(frame, self.features, self.categorical, self.source)
+        return TrainingTable(frame, self.features, self.categorical, source)
 
     def save(self, path: Path) -> None:
         """Parquet with the feature list in a `<name>.features.json` beside it."""

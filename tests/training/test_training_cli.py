@@ -117,3 +117,53 @@ def test_dataset_command_writes_a_reloadable_table(history_file: Path, tmp_path:
 def test_every_command_has_help() -> None:
     for command in ("dataset", "fit", "evaluate", "promote"):
         assert "Usage" in _run(command, "--help")
+
+
+def test_dataset_periods_split_the_table_and_the_later_keeps_its_past(
+    history_file: Path, tmp_path: Path
+) -> None:
+    import polars as pl
+
+    from training.dataset import TrainingTable
+    from training.evaluate import missing_history
+
+    history = small_history()
+    times = history.group_by("declaration_id").agg(pl.col("declared_at").min())["declared_at"]
+    cut = times.sort()[len(times) // 2]
+    cut_text = f"{cut:%Y-%m-%dT%H:%M:%S}"
+    earlier, later = tmp_path / "earlier.parquet", tmp_path / "later.parquet"
+    _run("dataset", "--data", str(history_file), "--until", cut_text, "--out", str(earlier))
+    _run("dataset", "--data", str(history_file), "--from", cut_text, "--out", str(later))
+    whole = history["declaration_id"].n_unique()
+    before = TrainingTable.load(earlier).frame
+    after = TrainingTable.load(later).frame
+    assert before.height + after.height == whole
+    assert before["declared_at"].max() < after["declared_at"].min()
+    # the later period's features are those of the whole table: its profiles saw the past
+    full = tmp_path / "full.parquet"
+    _run("dataset", "--data", str(history_file), "--out", str(full))
+    naive_cut = cut.replace(tzinfo=None)
+    whole_later = TrainingTable.load(full).frame.filter(pl.col("declared_at") >= naive_cut)
+    assert after.sort("declaration_id").equals(whole_later.sort("declaration_id"))
+    window = (before["declared_at"].min(), before["declared_at"].max())
+    assert missing_history(TrainingTable.load(later), window) is None
+
+
+def test_dataset_refuses_an_empty_period(history_file: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "dataset",
+            "--data",
+            str(history_file),
+            "--from",
+            "2025-04-01",
+            "--until",
+            "2025-01-01",
+            "--out",
+            str(tmp_path / "x.parquet"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--from 2025-04-01 00:00:00 is not before --until 2025-01-01 00:00:00" in result.output
+    assert not (tmp_path / "x.parquet").exists()
