@@ -76,14 +76,16 @@ lint: setup ## ruff, mypy and buf lint
 	$(BIN)/mypy
 	cd proto && ../node_modules/.bin/buf lint
 
-bench: setup ## run the benchmarks; results in bench/results/*.json
+bench: setup ## run the benchmarks; results in bench/results/*.json, figures in docs/ from them
 	$(PY) -m bench.run
+	$(PY) -m bench.docs
 
 soak: setup ## minutes of load with rule and model reloads (not in CI); bench/results/soak.json
 	$(PY) -m bench.soak $(SOAK_ARGS)
 
-eval-matching: setup ## measure matching quality; results in bench/results/matching_quality.json
+eval-matching: setup ## measure matching quality; results in bench/results/matching_*.json, docs/matching.md from them
 	$(PY) -m bench.matching_quality
+	$(PY) -m bench.docs
 
 mutation: setup ## mutation testing, one module at a time (not in CI); docs/testing.md
 	for pattern in $(MUTANTS); do $(BIN)/mutmut run --max-children 2 "$$pattern" || exit 1; done

@@ -1,5 +1,7 @@
-"""Runs every benchmark module `bench/bench_*.py` (its `main(results_dir) -> dict`) and
-writes each result as JSON into bench/results/. `python -m bench.run NAME...` runs some."""
+"""Runs every benchmark module `bench/bench_*.py` (its `main(results_dir) -> dict`, or None
+when it cannot run on this machine) and writes each result as JSON into bench/results/.
+`python -m bench.run NAME...` runs some; `python -m bench.docs` then renders the documents'
+figures from the results."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"bench.{name}")
         started = time.perf_counter()
         result = module.main(RESULTS)
+        if result is None:  # the benchmark could not run here; its last results stand
+            continue
         result["wall_seconds"] = round(time.perf_counter() - started, 2)
         path = RESULTS / f"{name.removeprefix('bench_')}.json"
         path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
