@@ -68,7 +68,7 @@ chromium: ## install headless Chromium for the report screenshots (Debian, as ro
 	else echo "chromium absent and not installable here: report screenshot tests will be skipped"; fi
 
 test: setup chromium ## run the whole suite
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup ## ruff, mypy and buf lint
 	$(BIN)/ruff check .

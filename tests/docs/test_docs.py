@@ -184,7 +184,14 @@ def _wait_for(address: str, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"riskd serve did not listen on {address} within 120 s")
 
 
-@pytest.mark.parametrize("block", RUNNABLE, ids=[block.name for block in RUNNABLE])
+# one document's blocks run in order on one worker (`make test` runs `--dist loadgroup`)
+@pytest.mark.parametrize(
+    "block",
+    [
+        pytest.param(block, id=block.name, marks=pytest.mark.xdist_group(block.path.name))
+        for block in RUNNABLE
+    ],
+)
 def test_block_runs_as_written(block: Block, world: World) -> None:
     if block.skip is not None:
         pytest.skip(block.skip)
