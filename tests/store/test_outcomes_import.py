@@ -1,11 +1,10 @@
-"""`riskd outcomes import` end to end, on a store filled by screening the sample
-declarations against the sample register: every kind of bad row named and nothing imported,
+"""`riskd outcomes import` end to end, on SQLite and PostgreSQL stores filled by screening
+the sample declarations against the sample register: every kind of bad row named and nothing imported,
 then the outcomes recorded once, however often the file is imported, and counted in the
 profiles as `RecordOutcome` counts them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,43 +12,40 @@ from click.testing import CliRunner
 
 from riskd.cli.declaration_file import read_declarations
 from riskd.cli.main import cli
-from riskd.domain import ControlType, Money, OutcomeResult
+from riskd.domain import Assessment, ControlType, Declaration, Money, OutcomeResult
 from riskd.features.declaration import OVERALL_KEY
 from riskd.features.profiles import OVERALL
 from riskd.pipeline import assess, build_snapshot
 from riskd.register.load import load_register
 from riskd.server.convert import declaration_from_pb
 from riskd.settings import Limits
-from riskd.store.sqlite import SqliteProfiles, SqliteStore
+from riskd.store import open_profiles, open_store
 
-SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample"
 
 
 @pytest.fixture(scope="module")
-def screened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[str]]]:
-    """A store of the 30 sample declarations, screened; and their decision ids in order."""
-    path = tmp_path_factory.mktemp("store") / "riskd.db"
+def screened() -> list[tuple[Declaration, Assessment]]:
+    """The 30 sample declarations, screened against the sample register."""
     snapshot = build_snapshot(register=load_register(SAMPLE / "register.csv"))
-    store = SqliteStore(path)
-    ids = []
-    try:
-        for message in read_declarations(SAMPLE / "declarations.jsonl"):
-            declaration = declaration_from_pb(message, Limits())
-            decided = assess(snapshot, declaration, now=declaration.declared_at)
-            store.save_decisions([(declaration, decided)])
-            ids.append(decided.decision_id)
-    finally:
-        store.close()
-    yield path, ids
+    decided = []
+    for message in read_declarations(SAMPLE / "declarations.jsonl"):
+        declaration = declaration_from_pb(message, Limits())
+        decided.append((declaration, assess(snapshot, declaration, now=declaration.declared_at)))
+    return decided
 
 
 @pytest.fixture
-def store_copy(screened: tuple[Path, list[str]], tmp_path: Path) -> tuple[Path, list[str]]:
-    """A fresh copy of the screened store for a test that writes to it."""
-    original, ids = screened
-    copy = tmp_path / "riskd.db"
-    copy.write_bytes(original.read_bytes())
-    return copy, ids
+def store_copy(
+    screened: list[tuple[Declaration, Assessment]], store_url: str
+) -> tuple[str, list[str]]:
+    """A store of each engine holding the screened decisions; and their ids in order."""
+    store = open_store(store_url)
+    try:
+        store.save_decisions(screened)
+    finally:
+        store.close()
+    return store_url, [assessment.decision_id for _, assessment in screened]
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -64,7 +60,7 @@ def _write(tmp_path: Path, text: str, name: str = "outcomes.csv") -> Path:
 
 
 def test_every_bad_row_is_named_and_nothing_is_imported(
-    store_copy: tuple[Path, list[str]], tmp_path: Path
+    store_copy: tuple[str, list[str]], tmp_path: Path
 ) -> None:
     store, ids = store_copy
     a, b = ids[0], ids[1]
@@ -88,7 +84,7 @@ def test_every_bad_row_is_named_and_nothing_is_imported(
         f'{a},NO_INFRINGEMENT,,,,,,"{"n" * 4097}"\n'  # 17: notes too long
     )
     file = _write(tmp_path, text)
-    code, out, err = _run(str(file), "--store", str(store))
+    code, out, err = _run(str(file), "--store", store)
     assert code == 1
     assert out == ""
     f = str(file)
@@ -125,16 +121,16 @@ def test_every_bad_row_is_named_and_nothing_is_imported(
     ],
 )
 def test_a_bad_header_is_named(
-    store_copy: tuple[Path, list[str]], tmp_path: Path, text: str, message: str
+    store_copy: tuple[str, list[str]], tmp_path: Path, text: str, message: str
 ) -> None:
     file = _write(tmp_path, text)
-    code, _, err = _run(str(file), "--store", str(store_copy[0]))
+    code, _, err = _run(str(file), "--store", store_copy[0])
     assert code == 1
     assert err.splitlines()[0].startswith(f"{file}:{message}")
 
 
 def test_import_records_once_and_counts_the_profiles(
-    store_copy: tuple[Path, list[str]], tmp_path: Path
+    store_copy: tuple[str, list[str]], tmp_path: Path
 ) -> None:
     store, ids = store_copy
     rows = [
@@ -150,12 +146,12 @@ def test_import_records_once_and_counts_the_profiles(
         "seized_currency,officer,notes"
     )
     file = _write(tmp_path, "\n".join([header, *rows]) + "\n")
-    code, out, err = _run(str(file), "--store", str(store))
+    code, out, err = _run(str(file), "--store", store)
     assert code == 0, err
     assert out == f"{file}: 3 recorded, 1 already recorded, 1 unknown decisions\n"
     assert err == f"{file}:5: decision 'D-NOT-SCREENED' is not in the store; skipped\n"
 
-    opened = SqliteStore(store, create=False)
+    opened = open_store(store, create=False)
     try:
         first = opened.get_decision(ids[0]).outcomes
         assert len(first) == 1
@@ -176,7 +172,7 @@ def test_import_records_once_and_counts_the_profiles(
     assert _overall(store) == (3.0, 1.0)  # three outcomes known, one seizure
 
     # the same file again: nothing new, nothing counted twice
-    code, out, _ = _run(str(file), "--store", str(store))
+    code, out, _ = _run(str(file), "--store", store)
     assert code == 0
     assert out == f"{file}: 0 recorded, 4 already recorded, 1 unknown decisions\n"
     assert _outcome_count(store) == 3
@@ -184,28 +180,28 @@ def test_import_records_once_and_counts_the_profiles(
 
 
 def test_a_conflict_with_the_store_is_named(
-    store_copy: tuple[Path, list[str]], tmp_path: Path
+    store_copy: tuple[str, list[str]], tmp_path: Path
 ) -> None:
     store, ids = store_copy
     first = _write(tmp_path, f"outcome_id,decision_id,result\nO-7,{ids[0]},SEIZED\n", "a.csv")
-    assert _run(str(first), "--store", str(store))[0] == 0
+    assert _run(str(first), "--store", store)[0] == 0
     other = _write(
         tmp_path,
         f"outcome_id,decision_id,result\nO-7,{ids[0]},NO_INFRINGEMENT\nO-8,{ids[1]},SEIZED\n",
         "b.csv",
     )
-    code, out, err = _run(str(other), "--store", str(store))
+    code, out, err = _run(str(other), "--store", store)
     assert code == 1
     assert out == f"{other}: 1 recorded, 0 already recorded, 0 unknown decisions, 1 conflicting\n"
     assert err.startswith(f"{other}:2: outcome 'O-7' is recorded with other content")
 
 
 def test_without_profiles_only_the_store_is_written(
-    store_copy: tuple[Path, list[str]], tmp_path: Path
+    store_copy: tuple[str, list[str]], tmp_path: Path
 ) -> None:
     store, ids = store_copy
     file = _write(tmp_path, f"decision_id,result\n{ids[0]},SEIZED\n")
-    code, out, _ = _run(str(file), "--store", str(store), "--no-profiles")
+    code, out, _ = _run(str(file), "--store", store, "--no-profiles")
     assert (code, out) == (0, f"{file}: 1 recorded, 0 already recorded, 0 unknown decisions\n")
     assert _overall(store) == (0.0, 0.0)
 
@@ -217,16 +213,16 @@ def test_a_missing_store_is_one_line(tmp_path: Path) -> None:
     assert len(err.splitlines()) == 1
 
 
-def _outcome_count(path: Path) -> int:
-    store = SqliteStore(path, create=False)
+def _outcome_count(url: str) -> int:
+    store = open_store(url, create=False)
     try:
         return store.counts()[1]
     finally:
         store.close()
 
 
-def _overall(path: Path) -> tuple[float, float]:
-    profiles = SqliteProfiles(path)
+def _overall(url: str) -> tuple[float, float]:
+    profiles = open_profiles(url, create=False)
     try:
         counts = profiles.lookup([(OVERALL, OVERALL_KEY)]).get((OVERALL, OVERALL_KEY))
     finally:
