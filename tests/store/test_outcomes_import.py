@@ -1,7 +1,7 @@
 """`riskd outcomes import` end to end, on SQLite and PostgreSQL stores filled by screening
-the sample declarations against the sample register: every kind of bad row named and nothing imported,
-then the outcomes recorded once, however often the file is imported, and counted in the
-profiles as `RecordOutcome` counts them."""
+the sample declarations against the sample register: every kind of bad row named and
+nothing imported, then the outcomes recorded once, however often the file is imported, and
+counted in the profiles as `RecordOutcome` counts them."""
 
 from __future__ import annotations
 
