@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from riskd.rules.errors import Problem, sorted_problems
-from riskd.rules.yamlpos import load
+from riskd.rules.yamlpos import Document, load
 
 SHIPPED = Path(__file__).with_name("calendar.yaml")
 
@@ -35,6 +35,9 @@ Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 
 # the longest period a clock may have: a typo of 100 for 10 is refused, not obeyed
 MAX_WORKING_DAYS = 60
+# how far past a week per working day a count may look before the calendar is taken to be
+# broken (a weekend of every day, a holiday table gone wrong)
+MAX_SEARCH_DAYS = 366
 
 
 class CalendarError(ValueError):
@@ -161,9 +164,12 @@ class Jurisdiction:
         """The n-th working day after `day` (`day` itself is never counted); n >= 1."""
         if n < 1:
             raise ValueError(f"a period counts at least one working day, not {n}")
-        counted = 0
+        start, counted = day, 0
+        horizon = start + timedelta(days=7 * n + MAX_SEARCH_DAYS)
         while counted < n:
             day += timedelta(days=1)
+            if day > horizon:  # a holiday table gone wrong, not a legal period
+                raise ValueError(f"{self.code} has no {n} working days after {start:%Y-%m-%d}")
             counted += self.is_working_day(day)
         return day
 
@@ -247,7 +253,7 @@ def load_calendar(path: Path = SHIPPED, display: str | None = None) -> Jurisdict
     return JurisdictionCalendar(found, shown)
 
 
-def _subdivision(doc: Any, code: str, spec: HolidaysSpec) -> None:
+def _subdivision(doc: Document, code: str, spec: HolidaysSpec) -> None:
     known = holidays.list_supported_countries()[spec.country]
     if spec.subdivision not in known:
         doc.fail(
