@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskd.cli.errors import CommandError
 from riskd.cli.outcomes_file import COLUMNS, read_outcomes
 from riskd.domain import ControlType, Money, Outcome, OutcomeResult
 
@@ -96,3 +97,43 @@ def test_a_row_without_id_gets_the_same_id_each_time(
     assert first.outcome_id == again.outcome_id
     assert first.outcome_id.startswith("import-")
     assert first.recorded_at == NOW
+
+
+def test_a_repeated_id_must_repeat_the_outcome(tmp_path: Path) -> None:
+    path = tmp_path / "outcomes.csv"
+    path.write_text(
+        "outcome_id,decision_id,result,recorded_at\n"
+        "O-1,DEC-1,SEIZED,2026-03-02T10:00:00Z\n"
+        "O-1,DEC-1,SEIZED,2026-03-05T10:00:00Z\n"  # the same outcome sent again: fine
+        "O-1,DEC-1,NO_INFRINGEMENT,\n",
+        encoding="utf-8",
+    )
+    read = read_outcomes(path, NOW, "outcomes.csv")
+    assert [str(p) for p in read.problems] == [
+        "outcomes.csv:4:1: outcome_id 'O-1' is used on line 2 for another outcome "
+        "(decision 'DEC-1', SEIZED)"
+    ]
+    assert [row.line for row in read.rows] == [2, 3]
+
+
+def test_lines_are_counted_across_quoted_line_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "outcomes.csv"
+    path.write_text(
+        'decision_id,result,notes\nDEC-1,SEIZED,"two\nlines"\nDEC-2,SEIZD,\n', encoding="utf-8"
+    )
+    (problem,) = read_outcomes(path, NOW, "outcomes.csv").problems
+    assert str(problem).startswith("outcomes.csv:4:2: result must be one of")
+
+
+def test_a_file_that_is_no_text_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "outcomes.csv"
+    path.write_bytes(b"decision_id,result\nDEC-1,SEIZED\n\xff\xfe\x00garbage\n")
+    with pytest.raises(CommandError, match=r"outcomes\.csv: not UTF-8 text"):
+        read_outcomes(path, NOW, "outcomes.csv")
+
+
+def test_a_field_past_the_csv_limit_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "outcomes.csv"
+    path.write_text(f'decision_id,result,notes\nDEC-1,SEIZED,"{"n" * 200_000}"\n', "utf-8")
+    (problem,) = read_outcomes(path, NOW, "outcomes.csv").problems
+    assert str(problem).startswith("outcomes.csv:2:1: not valid CSV: field larger than")

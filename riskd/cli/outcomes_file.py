@@ -14,18 +14,22 @@ import csv
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from riskd.cli.errors import CommandError
 from riskd.domain import ControlType, InvalidInput, Outcome, OutcomeResult
 from riskd.server.convert import outcome_from_pb
 from riskd.v1 import assessment_pb2 as apb
 from riskd.v1 import declaration_pb2 as dpb
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 REQUIRED = ("decision_id", "result")
 OPTIONAL = (
@@ -89,39 +93,59 @@ def derived_outcome_id(outcome: apb.Outcome) -> str:
 
 def read_outcomes(path: Path, now: datetime, display: str | None = None) -> OutcomeFile:
     """Every row of the file checked; the valid outcomes and the problems, in file order.
-    `now` is the recording time of rows without `recorded_at`."""
+    `now` is the recording time of rows without `recorded_at`. CommandError for a file
+    that is no UTF-8 text."""
     shown = display or str(path)
+    problems: list[RowProblem] = []
+    rows: list[OutcomeRow] = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            return OutcomeFile((), (RowProblem(shown, 1, 1, _expected_header("empty file")),))
-        header = [name.strip() for name in header]
-        problems = _header_problems(shown, header)
-        if problems:
-            return OutcomeFile((), tuple(problems))
-        rows: list[OutcomeRow] = []
-        seen: dict[str, tuple[int, Outcome]] = {}
-        end = reader.line_num
-        for fields in reader:
-            line, end = end + 1, reader.line_num
-            if not any(field.strip() for field in fields):
-                continue  # a blank line
-            row = _Row(shown, line, header, fields, problems)
-            outcome = row.outcome(now)
-            if outcome is None:
-                continue
-            earlier = seen.get(outcome.outcome_id)
-            if earlier is not None and earlier[1].decision_id != outcome.decision_id:
-                row.fail(
-                    "outcome_id",
-                    f"outcome_id {outcome.outcome_id!r} is used on line {earlier[0]} for "
-                    f"decision {earlier[1].decision_id!r}",
-                )
-                continue
-            seen.setdefault(outcome.outcome_id, (line, outcome))
-            rows.append(OutcomeRow(line, outcome))
+        try:
+            _read(reader, shown, now, rows, problems)
+        except UnicodeDecodeError as exc:
+            raise CommandError(
+                f"{shown}: not UTF-8 text (near line {reader.line_num + 1}); expected CSV"
+            ) from exc
+        except csv.Error as exc:
+            problems.append(RowProblem(shown, reader.line_num, 1, f"not valid CSV: {exc}"))
     return OutcomeFile(tuple(rows), tuple(problems))
+
+
+def _read(
+    reader: CsvReader,
+    file: str,
+    now: datetime,
+    rows: list[OutcomeRow],
+    problems: list[RowProblem],
+) -> None:
+    header = next(reader, None)
+    if header is None:
+        problems.append(RowProblem(file, 1, 1, _expected_header("an empty file")))
+        return
+    header = [name.strip() for name in header]
+    problems.extend(_header_problems(file, header))
+    if problems:
+        return
+    seen: dict[str, tuple[int, Outcome]] = {}
+    end = reader.line_num
+    for fields in reader:
+        line, end = end + 1, reader.line_num
+        if not any(text.strip() for text in fields):
+            continue  # a blank line
+        row = _Row(file, line, header, fields, problems)
+        outcome = row.outcome(now)
+        if outcome is None:
+            continue
+        earlier = seen.get(outcome.outcome_id)
+        if earlier is not None and replace(earlier[1], recorded_at=outcome.recorded_at) != outcome:
+            row.fail(
+                "outcome_id",
+                f"outcome_id {outcome.outcome_id!r} is used on line {earlier[0]} for another "
+                f"outcome (decision {earlier[1].decision_id!r}, {earlier[1].result.value})",
+            )
+            continue
+        seen.setdefault(outcome.outcome_id, (line, outcome))
+        rows.append(OutcomeRow(line, outcome))
 
 
 def _expected_header(found: str) -> str:

@@ -104,7 +104,8 @@ def test_every_bad_row_is_named_and_nothing_is_imported(
         f"{f}:12:6: seized_currency is given without seized_amount",
         f"{f}:13:5: expected 8 fields as in the header, found 4",
         f"{f}:14:7: outcome_id at most 64 characters",
-        f"{f}:16:7: outcome_id 'O-1' is used on line 15 for decision '{a}'",
+        f"{f}:16:7: outcome_id 'O-1' is used on line 15 for another outcome (decision "
+        f"'{a}', SEIZED)",
         f"{f}:17:8: notes at most 4096 bytes allowed",
         f"{f}: 14 problems; nothing imported",
     ]
