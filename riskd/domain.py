@@ -9,7 +9,7 @@ without defensive copies.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 
@@ -292,6 +292,88 @@ class StoredDecision:
     outcomes: tuple[Outcome, ...] = field(default=())
 
 
+# --- cases: what follows a detention, a referral or a tip-off ---
+
+
+class CaseKind(enum.StrEnum):
+    NOTIFICATION = "NOTIFICATION"  # a right holder notified of a detention, on a legal clock
+    REFERRAL = "REFERRAL"  # a suspected crime referred to the judicial organs
+    TIP_OFF = "TIP_OFF"  # a report from the public or a right holder, followed up
+
+
+class CaseState(enum.StrEnum):
+    OPEN = "OPEN"  # waiting for the holder's answer; the clock runs
+    CONFIRMED = "CONFIRMED"  # the holder confirmed the infringement (and posted a bond)
+    DECLINED = "DECLINED"  # the holder said the goods do not infringe, or will not act
+    EXPIRED = "EXPIRED"  # the clock ran out without an answer: release is advised
+    CLOSED = "CLOSED"  # nothing more to do
+
+    def may_become(self, target: CaseState) -> bool:
+        return target in CASE_TRANSITIONS[self]
+
+
+# The moves a case may make, and no others: an answer or the clock ends an open case, and
+# every case is closed at last. A closed case stays closed (a new fact opens a new case).
+CASE_TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
+    CaseState.OPEN: frozenset(
+        {CaseState.CONFIRMED, CaseState.DECLINED, CaseState.EXPIRED, CaseState.CLOSED}
+    ),
+    CaseState.CONFIRMED: frozenset({CaseState.CLOSED}),
+    CaseState.DECLINED: frozenset({CaseState.CLOSED}),
+    CaseState.EXPIRED: frozenset({CaseState.CLOSED}),
+    CaseState.CLOSED: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One entry of a case's record: who did what when, and to which state it led."""
+
+    at: datetime
+    by: str  # an officer, a holder, or "riskd" for the clock
+    what: str  # e.g. "opened", "holder confirmed", "deadline passed"
+    state: CaseState
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    case_id: str
+    kind: CaseKind
+    state: CaseState
+    decision_id: str
+    jurisdiction: str
+    opened_at: datetime
+    recordation_id: str = ""
+    holder: str = ""
+    holder_contact: str = ""
+    clock: str = ""  # the jurisdiction's clock the deadline comes from
+    deadline: datetime | None = None  # UTC; None for a case without a legal clock
+    events: tuple[CaseEvent, ...] = ()
+
+    def moved(self, to: CaseState, *, at: datetime, by: str, what: str, note: str = "") -> Case:
+        """The case in state `to`, with the move on its record; TransitionRefused for a move
+        that `CASE_TRANSITIONS` does not allow."""
+        if not self.state.may_become(to):
+            raise TransitionRefused(self.case_id, self.state, to)
+        event = CaseEvent(at=at, by=by, what=what, state=to, note=note)
+        return replace(self, state=to, events=(*self.events, event))
+
+    def extended(self, deadline: datetime, *, at: datetime, by: str, note: str = "") -> Case:
+        """The open case with a later deadline (an extension the law allows, granted on the
+        holder's request), the grant on its record."""
+        if self.state is not CaseState.OPEN:
+            raise TransitionRefused(self.case_id, self.state, CaseState.OPEN)
+        if self.deadline is not None and deadline <= self.deadline:
+            raise ValueError(f"an extension moves the deadline later than {self.deadline}")
+        event = CaseEvent(at=at, by=by, what="deadline extended", state=self.state, note=note)
+        return replace(self, deadline=deadline, events=(*self.events, event))
+
+    def overdue(self, now: datetime) -> bool:
+        """Whether an open case's clock has run out at `now`."""
+        return self.state is CaseState.OPEN and self.deadline is not None and now >= self.deadline
+
+
 # --- errors: domain exceptions that the gRPC edge maps to status codes in one place ---
 
 
@@ -343,3 +425,15 @@ class ReloadRefused(RiskdError):
         self.what = what
         self.problems = tuple(problems)
         super().__init__(f"{what} refused: " + "; ".join(problems[:5]))
+
+
+class TransitionRefused(Conflict):
+    """A case asked to make a move its state does not allow (e.g. a closed case confirmed)."""
+
+    def __init__(self, case_id: str, state: CaseState, to: CaseState) -> None:
+        self.case_id, self.state, self.to = case_id, state, to
+        allowed = ", ".join(sorted(CASE_TRANSITIONS[state])) or "none: it is final"
+        super().__init__(
+            f"case {case_id!r} is {state.value} and cannot become {to.value} "
+            f"(from {state.value}: {allowed})"
+        )

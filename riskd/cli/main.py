@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("riskd.cli.report_cmd", "report", "Statistics of decisions and outcomes."),
     "bench": ("riskd.cli.load_cmd", "bench", "Measure a deployment: load from outside."),
     "history": ("riskd.cli.history_cmd", "history", "Export the store as a history table."),
+    "outcomes": ("riskd.cli.outcomes_cmd", "outcomes", "Import outcomes from a CSV file."),
 }
 
 

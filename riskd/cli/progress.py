@@ -1,5 +1,5 @@
 """Progress of the commands that can run for more than a few seconds (fitting, building
-datasets, backtests, large register imports, seeding profiles, evaluations).
+datasets, backtests, large register and outcome imports, seeding profiles, evaluations).
 
 Progress goes to standard error and only to a terminal: piped or redirected output, logs and
 tests see none of it, and `--quiet` turns it off on a terminal too.
@@ -43,3 +43,19 @@ def stage(description: str, enabled: bool) -> Iterator[None]:
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         progress.add_task(description, total=None)
         yield
+
+
+@contextmanager
+def counting(description: str, total: int, enabled: bool) -> Iterator[Callable[[], None]]:
+    """A bar of `total` steps with the time left, gone once done; yields the function that
+    counts one step (which does nothing when progress is off)."""
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda: progress.advance(task)

@@ -30,7 +30,7 @@ from riskd.policy import degraded
 from riskd.server.metrics import Metrics
 from riskd.settings import Settings
 from riskd.store.base import DecisionStore, OutcomeRecorded
-from riskd.store.profiles import ProfileStore
+from riskd.store.profiles import ProfileStore, record_outcome
 
 decision_log = structlog.get_logger("riskd.decision")
 
@@ -147,11 +147,7 @@ class Runtime:
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
         """Store the outcome, then count it in the profiles of the declaration it followed."""
         try:
-            recorded = self.store.record_outcome(outcome)
+            return record_outcome(self.store, self.profiles, outcome)
         except StoreUnavailable as error:
             self._store_fault(error)
             raise
-        if self.profiles is not None and not recorded.already_recorded:
-            stored = self.store.get_decision(outcome.decision_id)
-            self.profiles.record_outcome(outcome.decision_id, stored.declaration, outcome.result)
-        return recorded

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from riskd.domain import (
     Assessment,
+    Case,
+    CaseState,
     Conflict,
     Declaration,
     Outcome,
@@ -110,5 +112,36 @@ class DecisionStore(Protocol):
         order they were decided (ties by decision id), each with its outcomes in the order
         they were recorded: the last is the latest word on the declaration. Streams: a
         store larger than memory can be read."""
+
+    def close(self) -> None: ...
+
+
+class CaseStore(Protocol):
+    """Where the cases that follow decisions are kept (detention notices, referrals,
+    tip-offs). A case is written whole: each move replaces the stored case with the moved
+    one, whose events keep the record of every earlier state."""
+
+    def open_cases(self, cases: Iterable[Case]) -> int:
+        """Store new cases (all or none); a case id already stored with the same content is
+        skipped (opening is idempotent); Conflict when the id holds another case. The number
+        of cases newly stored."""
+
+    def get_case(self, case_id: str) -> Case:
+        """The stored case; NotFound when unknown."""
+
+    def save_case(self, case: Case, expected: CaseState) -> None:
+        """Replace a stored case with its moved self, when the stored one is still in
+        `expected` state; Conflict when another move came first (so two officers cannot both
+        answer the same case), NotFound when unknown."""
+
+    def cases(
+        self,
+        *,
+        state: CaseState | None = None,
+        decision_id: str | None = None,
+        due_before: datetime | None = None,
+    ) -> Iterator[Case]:
+        """The cases (of a state, of a decision, with a deadline before a moment: each filter
+        optional), by deadline then case id; streams."""
 
     def close(self) -> None: ...
