@@ -18,7 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from riskd.domain import Assessment, Declaration, ItemAssessment, Versions
-from riskd.features import NO_HISTORY, HistoryProvider, declaration_features, with_rule_hits
+from riskd.features import (
+    NO_HISTORY,
+    HistoryProvider,
+    ProfileKeys,
+    declaration_features,
+    with_rule_hits,
+)
 from riskd.matching import Matcher, build_matcher
 from riskd.model import RiskModel, model_reasons
 from riskd.policy import Policy, degraded, recommend
@@ -111,13 +117,16 @@ def assess(
     decision_id: str | None = None,
     now: datetime | None = None,
     history: HistoryProvider = NO_HISTORY,
+    profile_keys: ProfileKeys | None = None,
     office_load: float | None = None,
     stage_seconds: Callable[[str, float], None] | None = None,
 ) -> Assessment:
     """Screen one declaration against one snapshot. Pure apart from the id and the clock.
 
     `history` gives the entity profiles (party, route and commodity history) as known now;
-    the server passes the store's (a `riskd.store.profiles.ProfileStore`). `office_load` is
+    the server passes the store's (a `riskd.store.profiles.ProfileStore`), and the
+    declaration's `profile_keys`, which it counts the declaration under afterwards (so they
+    are computed once). `office_load` is
     the office's current share of physical inspections (`riskd.capacity.InspectionLoad`).
     `stage_seconds`, if given, is told the time each stage took (for the metrics)."""
     started = time.perf_counter()
@@ -129,7 +138,9 @@ def assess(
         for item in declaration.items
     )
     matched = time.perf_counter()
-    features = declaration_features(declaration, items, history, snapshot.policy.rates_to_base)
+    features = declaration_features(
+        declaration, items, history, snapshot.policy.rates_to_base, profile_keys
+    )
     featured = time.perf_counter()
     rule_hits = snapshot.rules.evaluate(declaration, items, features)
     model_inputs = with_rule_hits(features, rule_hits)

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         "var/riskd.db", description="postgresql://USER@HOST/DB, sqlite:///PATH or a path"
     )
     store_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL)$")
+    store_group_wait_ms: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="how long the store's writer waits for concurrent calls' writes to "
+        "commit with theirs, in milliseconds (0: commit what is waiting, do not wait)",
+    )
     register_file: Path | None = Field(None, description="register file (CSV/Parquet) to load")
     register_dir: Path | None = Field(None, description="register store of `riskd register import`")
     rules_dir: Path | None = Field(None, description="rule set directory")

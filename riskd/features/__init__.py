@@ -9,9 +9,11 @@ and schema hash are in `riskd.features.schema`, the entity profiles in
 from riskd.features.declaration import (
     Features,
     FeatureValue,
+    ProfileKeys,
     declaration_features,
     outcome_increments,
     profile_increments,
+    profile_keys,
     with_rule_hits,
 )
 from riskd.features.frame import history_features
@@ -34,10 +36,12 @@ __all__ = [
     "Features",
     "HistoryProvider",
     "ProfileCounts",
+    "ProfileKeys",
     "ProfileSpec",
     "declaration_features",
     "history_features",
     "outcome_increments",
     "profile_increments",
+    "profile_keys",
     "with_rule_hits",
 ]

@@ -75,8 +75,11 @@ def declaration_features(
     items: tuple[ItemAssessment, ...],
     history: HistoryProvider = NO_HISTORY,
     rates_to_usd: Mapping[str, float] | None = None,
+    keys: ProfileKeys | None = None,
 ) -> dict[str, FeatureValue]:
-    """All features but the rule hits, for one declaration and its item matches."""
+    """All features but the rule hits, for one declaration and its item matches. `keys` are
+    the declaration's profile keys (`profile_keys`), when the caller needs them again to
+    count the declaration; computed here otherwise."""
     features: dict[str, FeatureValue] = {
         "direction": declaration.direction.value,
         "transport_mode": declaration.transport_mode.value,
@@ -87,7 +90,8 @@ def declaration_features(
     }
     features.update(_goods_features(declaration, rates_to_usd))
     features.update(match_features([m for item in items for m in item.matches]))
-    features.update(_history_features(declaration, history, rates_to_usd))
+    keys = keys if keys is not None else profile_keys(declaration)
+    features.update(_history_features(declaration, keys, history, rates_to_usd))
     return features
 
 
@@ -133,10 +137,10 @@ def match_features(matches: Sequence[Match]) -> dict[str, FeatureValue]:
 
 def _history_features(
     declaration: Declaration,
+    keys: ProfileKeys,
     history: HistoryProvider,
     rates_to_usd: Mapping[str, float] | None,
 ) -> dict[str, FeatureValue]:
-    keys = profile_keys(declaration)
     counts = history.lookup(keys.all_pairs())
     overall = counts.get((OVERALL, OVERALL_KEY), EMPTY_COUNTS)
     prior = prior_rate(overall.seizures, overall.inspections)
@@ -188,10 +192,13 @@ def _unit_value_gap(
 
 
 def profile_increments(
-    declaration: Declaration, rates_to_usd: Mapping[str, float] | None = None
+    declaration: Declaration,
+    rates_to_usd: Mapping[str, float] | None = None,
+    keys: ProfileKeys | None = None,
 ) -> list[tuple[tuple[str, str], ProfileCounts]]:
-    """What a new declaration adds to its profiles (declarations and unit values)."""
-    keys = profile_keys(declaration)
+    """What a new declaration adds to its profiles (declarations and unit values); `keys`
+    are its profile keys when the caller has them already (from the feature lookup)."""
+    keys = keys if keys is not None else profile_keys(declaration)
     added: list[tuple[tuple[str, str], ProfileCounts]] = [((OVERALL, OVERALL_KEY), _ONE)]
     added += [((n, k), _ONE) for n, k in keys.declaration.items() if k is not None]
     for item, item_keys in zip(declaration.items, keys.items, strict=True):

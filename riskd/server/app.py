@@ -92,7 +92,11 @@ def create_server(
 ) -> RiskdServer:
     """Build and bind (not start) a server; `settings.listen` with port 0 picks a free port."""
     holder = SnapshotHolder(snapshot or initial_snapshot(settings))
-    store = store or open_store(settings.store, synchronous=settings.store_synchronous)
+    store = store or open_store(
+        settings.store,
+        synchronous=settings.store_synchronous,
+        group_wait=settings.store_group_wait_ms / 1000,
+    )
     rates = holder.current().policy.rates_to_base
     profiles = profiles_beside(store, rates) if settings.profiles else None
     health_servicer = health.HealthServicer(

@@ -23,14 +23,14 @@ from riskd.domain import (
     Recommendation,
     StoreUnavailable,
 )
-from riskd.features import NO_HISTORY
+from riskd.features import NO_HISTORY, profile_keys
 from riskd.loading import Refusals
 from riskd.pipeline import SnapshotHolder, assess
 from riskd.policy import degraded
 from riskd.server.metrics import Metrics
 from riskd.settings import Settings
 from riskd.store.base import DecisionStore, OutcomeRecorded
-from riskd.store.profiles import ProfileStore, record_outcome
+from riskd.store.profiles import ProfileStore, declaration_counts, record_outcome
 
 decision_log = structlog.get_logger("riskd.decision")
 
@@ -70,7 +70,8 @@ class Runtime:
     def screen(
         self, declarations: list[Declaration], time_left: TimeLeft | None = None
     ) -> list[Assessment]:
-        """Assess against one snapshot, store all (one transaction), log, return.
+        """Assess against one snapshot, store all with their profile counts (one
+        transaction, perhaps shared with concurrent calls), log, return.
 
         `time_left` gives the seconds left of the caller's deadline (None: no deadline); it
         is asked before each declaration and before the store write, so that a call whose
@@ -78,23 +79,29 @@ class Runtime:
         started = time.perf_counter()
         snapshot = self.holder.current()
         history = self.profiles or NO_HISTORY
+        rates = snapshot.policy.rates_to_base
         assessed = []
+        counted = []
         for declaration in declarations:
             _in_time(time_left, "screening")
             office = declaration.customs_office
+            keys = profile_keys(declaration)  # once: for the lookup and for the counts
             assessment = assess(
                 snapshot,
                 declaration,
                 history=history,
+                profile_keys=keys,
                 office_load=self.load.share(office),
                 stage_seconds=self.metrics.stage_seconds if self.metrics is not None else None,
             )
             self.load.record(office, assessment.recommendation.severity >= _INSPECTED)
             assessed.append(assessment)
+            if self.profiles is not None:  # counted after its features: no self-reference
+                counted.append(declaration_counts(declaration, rates, keys))
         _in_time(time_left, "storing the decisions")
         stored_from = time.perf_counter()
         try:
-            self.store.save_decisions(list(zip(declarations, assessed, strict=True)))
+            self.store.save_decisions(list(zip(declarations, assessed, strict=True)), counted)
         except StoreUnavailable as error:
             self._store_fault(error)
             if self.settings.degrade != "document_check":
@@ -105,8 +112,6 @@ class Runtime:
             if self.metrics is not None:
                 count = max(len(assessed), 1)
                 self.metrics.stage_seconds("store", (time.perf_counter() - stored_from) / count)
-            if self.profiles is not None:  # after the features were computed: no self-reference
-                self.profiles.record_declarations(declarations)
         if self.metrics is not None:
             self.metrics.decided(assessed)
         latency_ms = (time.perf_counter() - started) * 1000 / max(len(assessed), 1)

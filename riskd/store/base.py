@@ -7,7 +7,7 @@ chooses one from the `store` setting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -22,6 +22,7 @@ from riskd.domain import (
     StoredDecision,
 )
 from riskd.store.codec import decode, stored_decision
+from riskd.store.profiles import DeclarationCounts
 
 # A row of the decisions-with-outcomes join both engines read: decision id, declaration JSON,
 # assessment JSON, and one outcome's JSON (None for a decision without outcomes).
@@ -89,8 +90,15 @@ def repeated_outcome(
 
 
 class DecisionStore(Protocol):
-    def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
-        """Durably store decisions (all or none) before they are returned to the caller."""
+    def save_decisions(
+        self,
+        decided: Sequence[tuple[Declaration, Assessment]],
+        counted: Sequence[DeclarationCounts] = (),
+    ) -> None:
+        """Durably store decisions (all or none) before they are returned to the caller,
+        and add `counted` to the entity profiles in the same transaction (each declaration
+        id once). Concurrent calls may share one transaction (`riskd.store.writer`); a call
+        returns only once its decisions are committed."""
 
     def get_decision(self, decision_id: str) -> StoredDecision:
         """The stored decision with its outcomes; NotFound when unknown."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from riskd.store.base import DecisionStore, redacted_url
 from riskd.store.profiles import ProfileStore
 from riskd.store.sqlite import SqliteProfiles, SqliteStore
+from riskd.store.writer import DEFAULT_WAIT
 
 _POSTGRES = ("postgresql://", "postgres://")
 
@@ -32,14 +33,24 @@ def store_label(url: str) -> str:
     return redacted_url(url) if is_postgres(url) else sqlite_path(url).name
 
 
-def open_store(url: str, *, synchronous: str = "FULL", create: bool = True) -> DecisionStore:
+def open_store(
+    url: str,
+    *,
+    synchronous: str = "FULL",
+    create: bool = True,
+    group_wait: float = DEFAULT_WAIT,
+) -> DecisionStore:
     """The store the setting names, its schema brought up to date. `create=False` (for
-    commands that only read) refuses a place that holds no store rather than making one."""
+    commands that only read) refuses a place that holds no store rather than making one.
+    `group_wait` is how long, in seconds, its writer waits for concurrent writes to commit
+    with (`riskd.store.writer`)."""
     if is_postgres(url):
         from riskd.store.postgres import PostgresStore
 
-        return PostgresStore(url, create=create)
-    return SqliteStore(sqlite_path(url), synchronous=synchronous, create=create)
+        return PostgresStore(url, create=create, group_wait=group_wait)
+    return SqliteStore(
+        sqlite_path(url), synchronous=synchronous, create=create, group_wait=group_wait
+    )
 
 
 def open_profiles(
@@ -56,12 +67,13 @@ def open_profiles(
 def profiles_beside(
     store: DecisionStore, rates_to_usd: Mapping[str, float] | None = None
 ) -> ProfileStore | None:
-    """The entity profiles in the same database as an open store; None for a store of
-    neither engine (one a test made up), which keeps no profiles."""
+    """The entity profiles in the same database as an open store, sharing its connections
+    and its writer (one writer per store); None for a store of neither engine (one a test
+    made up), which keeps no profiles."""
     if isinstance(store, SqliteStore):
-        return SqliteProfiles(store.path, rates_to_usd)
-    from riskd.store.postgres import PostgresStore
+        return SqliteProfiles(store.path, rates_to_usd, connections=store.connections)
+    from riskd.store.postgres import PostgresProfiles, PostgresStore
 
     if isinstance(store, PostgresStore):
-        return open_profiles(store.url, rates_to_usd)
+        return PostgresProfiles(store.url, rates_to_usd, connections=store.connections)
     return None

@@ -9,9 +9,10 @@ NOTHING), so two replicas recording the same outcome at once store it once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from typing import TypeVar
 
 import psycopg
 
@@ -25,7 +26,7 @@ from riskd.domain import (
     StoredDecision,
     StoreUnavailable,
 )
-from riskd.features import ProfileCounts, profile_increments
+from riskd.features import ProfileCounts
 from riskd.store.base import (
     DecisionRow,
     OutcomeRecorded,
@@ -35,8 +36,17 @@ from riskd.store.base import (
     repeated_outcome,
 )
 from riskd.store.codec import encode, stored_decision
-from riskd.store.profiles import Increment, count_rows, outcome_change
+from riskd.store.profiles import (
+    DeclarationCounts,
+    Increment,
+    count_rows,
+    declaration_counts,
+    outcome_change,
+)
 from riskd.store.schema import Migration, statements, upgrade
+from riskd.store.writer import DEFAULT_WAIT, GroupCommit
+
+T = TypeVar("T")
 
 _VERSIONS = """
 CREATE TABLE store_schema (
@@ -202,13 +212,17 @@ class _PostgresSchema:
 
 
 class PostgresConnections:
-    """Connections to one PostgreSQL database, one per thread, and transactions on them."""
+    """Connections to one PostgreSQL database, one per thread, transactions on them, and the
+    process's one writer for the database: every write goes through `run`, which commits the
+    work of concurrent calls together (`riskd.store.writer`). `group_wait` is how long a
+    group waits for more work to join it, in seconds."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, group_wait: float = DEFAULT_WAIT) -> None:
         self.url = url
         self._local = threading.local()
         self._opened: list[psycopg.Connection] = []
         self._opened_lock = threading.Lock()
+        self.writer = GroupCommit(self.transaction, self.savepoint, wait=group_wait)
 
     def get(self) -> psycopg.Connection:
         conn: psycopg.Connection | None = getattr(self._local, "conn", None)
@@ -218,6 +232,10 @@ class PostgresConnections:
             with self._opened_lock:
                 self._opened.append(conn)
         return conn
+
+    def run(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """Run `work` in the writer's next group transaction; its value once committed."""
+        return self.writer.run(work)
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
@@ -229,6 +247,15 @@ class PostgresConnections:
                 yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self._local.conn = None  # a new connection next time
+            raise StoreUnavailable(f"store {redacted_url(self.url)}: {exc}") from exc
+
+    @contextmanager
+    def savepoint(self, conn: psycopg.Connection) -> Iterator[None]:
+        """One call's work inside a group transaction: rolled back alone when it raises."""
+        try:
+            with conn.transaction():
+                yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             raise StoreUnavailable(f"store {redacted_url(self.url)}: {exc}") from exc
 
     def prepare(self, *, create: bool) -> None:
@@ -253,21 +280,36 @@ class PostgresConnections:
 
 
 class PostgresStore:
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, group_wait: float = DEFAULT_WAIT) -> None:
         self.url = url
-        self._db = PostgresConnections(url)
+        self._db = PostgresConnections(url, group_wait=group_wait)
         self._db.prepare(create=create)
+
+    @property
+    def connections(self) -> PostgresConnections:
+        """The database's connections and writer, which its profiles share."""
+        return self._db
 
     def _transaction(self) -> AbstractContextManager[psycopg.Connection]:
         return self._db.transaction()
 
-    def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
+    def save_decisions(
+        self,
+        decided: Sequence[tuple[Declaration, Assessment]],
+        counted: Sequence[DeclarationCounts] = (),
+    ) -> None:
         rows = [decision_row(d, a) for d, a in decided]
-        with self._transaction() as conn, conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO decisions VALUES (%s,%s,%s,%s,%s,%s,%s,%s::json,%s::json,%s::json)",
-                rows,
-            )
+
+        def save(conn: psycopg.Connection) -> None:
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO decisions VALUES"
+                    " (%s,%s,%s,%s,%s,%s,%s,%s::json,%s::json,%s::json)",
+                    rows,
+                )
+            _count_declarations(conn, counted)
+
+        self._db.run(save)
 
     def get_decision(self, decision_id: str) -> StoredDecision:
         with self._transaction() as conn:
@@ -286,7 +328,7 @@ class PostgresStore:
         return stored_decision(row[0], row[1], [o[0] for o in outcomes])
 
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
-        with self._transaction() as conn:
+        def record(conn: psycopg.Connection) -> OutcomeRecorded:
             known = conn.execute(
                 "SELECT 1 FROM decisions WHERE decision_id = %s", (outcome.decision_id,)
             ).fetchone()
@@ -305,15 +347,18 @@ class PostgresStore:
                 "SELECT decision_id, outcome_json::text FROM outcomes WHERE outcome_id = %s",
                 (outcome.outcome_id,),
             ).fetchone()
-        assert existing is not None
-        return repeated_outcome(outcome, existing[0], existing[1])
+            assert existing is not None
+            return repeated_outcome(outcome, existing[0], existing[1])
+
+        return self._db.run(record)
 
     def check(self) -> None:
-        with self._transaction() as conn:
-            conn.execute(
+        self._db.run(
+            lambda conn: conn.execute(
                 "INSERT INTO store_health VALUES (1, now())"
                 " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
             )
+        )
 
     def counts(self) -> tuple[int, int]:
         with self._transaction() as conn:
@@ -356,16 +401,44 @@ ON CONFLICT (profile, key) DO UPDATE SET
 """
 
 
+def _apply(conn: psycopg.Connection, increments: Iterable[Increment]) -> None:
+    rows = count_rows(increments)
+    if rows:
+        with conn.cursor() as cursor:
+            cursor.executemany(_PROFILE_UPSERT, rows)
+
+
+def _count_declarations(conn: psycopg.Connection, counted: Sequence[DeclarationCounts]) -> None:
+    """As in the SQLite store: each declaration id counted once."""
+    fresh = [
+        c
+        for c in counted
+        if conn.execute(
+            "INSERT INTO entity_profile_declarations VALUES (%s) ON CONFLICT DO NOTHING",
+            (c.declaration_id,),
+        ).rowcount
+    ]
+    _apply(conn, (i for c in fresh for i in c.increments))
+
+
 class PostgresProfiles:
     """Entity profiles shared by every replica, in the PostgreSQL store's database. Updates
-    are additive upserts, so replicas counting at the same time never lose an increment."""
+    are additive upserts, so replicas counting at the same time never lose an increment.
+    Beside a store (`connections`), they share its connections and writer."""
 
     def __init__(
-        self, url: str, rates_to_usd: Mapping[str, float] | None = None, *, create: bool = True
+        self,
+        url: str,
+        rates_to_usd: Mapping[str, float] | None = None,
+        *,
+        create: bool = True,
+        connections: PostgresConnections | None = None,
     ) -> None:
         self.rates_to_usd = rates_to_usd
-        self._db = PostgresConnections(url)
-        self._db.prepare(create=create)
+        if connections is None:
+            connections = PostgresConnections(url)
+            connections.prepare(create=create)
+        self._db = connections
 
     def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
         """Counts of the (profile, key) pairs that have any, in one round trip."""
@@ -381,42 +454,30 @@ class PostgresProfiles:
             ).fetchall()
         return {(r[0], r[1]): ProfileCounts(*r[2:]) for r in rows if (r[0], r[1]) in wanted}
 
-    def _apply(self, increments: list[Increment], conn: psycopg.Connection) -> None:
-        rows = count_rows(increments)
-        if rows:
-            with conn.cursor() as cursor:
-                cursor.executemany(_PROFILE_UPSERT, rows)
-
     def record_declarations(self, declarations: Sequence[Declaration]) -> None:
         """As SqliteProfiles.record_declarations: each declaration id counted once."""
-        with self._db.transaction() as conn:
-            fresh = [
-                d
-                for d in declarations
-                if conn.execute(
-                    "INSERT INTO entity_profile_declarations VALUES (%s) ON CONFLICT DO NOTHING",
-                    (d.declaration_id,),
-                ).rowcount
-            ]
-            increments = [i for d in fresh for i in profile_increments(d, self.rates_to_usd)]
-            self._apply(increments, conn)
+        counted = [declaration_counts(d, self.rates_to_usd) for d in declarations]
+        self._db.run(lambda conn: _count_declarations(conn, counted))
 
     def record_outcome(
         self, decision_id: str, declaration: Declaration, result: OutcomeResult
     ) -> None:
         infringing = result is OutcomeResult.SEIZED
-        with self._db.transaction() as conn:
+
+        def record(conn: psycopg.Connection) -> None:
             row = conn.execute(
                 "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = %s FOR UPDATE",
                 (decision_id,),
             ).fetchone()
             before = None if row is None else bool(row[0])
-            self._apply(outcome_change(declaration, infringing, before), conn)
+            _apply(conn, outcome_change(declaration, infringing, before))
             conn.execute(
                 "INSERT INTO entity_profile_outcomes VALUES (%s, %s) ON CONFLICT (decision_id)"
                 " DO UPDATE SET infringing = excluded.infringing",
                 (decision_id, infringing),
             )
+
+        self._db.run(record)
 
     def close(self) -> None:
         self._db.close()

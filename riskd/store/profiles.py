@@ -9,7 +9,11 @@ compute the training table, so a profile read here equals what training computed
 declaration at the same moment.
 
 Call order matters: a declaration's features are computed (assess) before the declaration
-is added to its profiles (`record_declarations`), so it never counts itself. An outcome
+is added to its profiles, so it never counts itself. The server counts a declaration with its
+decision, in the same transaction (`DecisionStore.save_decisions` with the declaration's
+`DeclarationCounts`, computed from the profile keys its features were looked up under), so
+the store never holds a decision without its counts or the reverse; `record_declarations`
+counts declarations outside serving (seeding). An outcome
 updates the profiles once per decision; a later, different outcome of the same decision
 corrects the seizure count (training, too, labels a decision by its latest outcome).
 """
@@ -17,14 +21,38 @@ corrects the seizure count (training, too, labels a decision by its latest outco
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from riskd.domain import Declaration, Outcome, OutcomeResult
-from riskd.features import ProfileCounts, outcome_increments
+from riskd.features import ProfileCounts, ProfileKeys, outcome_increments, profile_increments
 from riskd.features.declaration import add_counts
-from riskd.store.base import DecisionStore, OutcomeRecorded
+
+if TYPE_CHECKING:  # riskd.store.base names DeclarationCounts: no import at run time
+    from riskd.store.base import DecisionStore, OutcomeRecorded
 
 Increment = tuple[tuple[str, str], ProfileCounts]
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationCounts:
+    """What one screened declaration adds to its entity profiles; a store adds them once per
+    declaration id, so a client's retry of a declaration is not counted again."""
+
+    declaration_id: str
+    increments: Sequence[Increment]
+
+
+def declaration_counts(
+    declaration: Declaration,
+    rates_to_usd: Mapping[str, float] | None = None,
+    keys: ProfileKeys | None = None,
+) -> DeclarationCounts:
+    """A declaration's counts, from the profile keys its features were looked up under
+    (computed here when not given)."""
+    return DeclarationCounts(
+        declaration.declaration_id, profile_increments(declaration, rates_to_usd, keys)
+    )
 
 
 def _merge(increments: Iterable[Increment]) -> dict[tuple[str, str], ProfileCounts]:

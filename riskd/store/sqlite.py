@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from riskd import __version__
 from riskd.domain import (
@@ -35,8 +36,17 @@ from riskd.store.base import (
     repeated_outcome,
 )
 from riskd.store.codec import decode, encode, stored_decision
-from riskd.store.profiles import Increment, count_rows, outcome_change
+from riskd.store.profiles import (
+    DeclarationCounts,
+    Increment,
+    count_rows,
+    declaration_counts,
+    outcome_change,
+)
 from riskd.store.schema import Migration, StoreSchemaError, statements, upgrade
+from riskd.store.writer import DEFAULT_WAIT, GroupCommit
+
+T = TypeVar("T")
 
 # SQLite's result codes of a store that cannot be used now, as opposed to a bad statement
 # (a bug): the disk is full, the file read-only, unreadable, locked or gone.
@@ -211,18 +221,28 @@ class _SqliteSchema:
 
 
 class SqliteConnections:
-    """Connections to one SQLite file in WAL mode, one per thread, with write transactions
-    serialised in the process (SQLite's busy timeout serialises them between processes).
+    """Connections to one SQLite file in WAL mode, one per thread, and its one writer: every
+    write goes through `run`, which commits the work of concurrent calls together
+    (`riskd.store.writer`; SQLite's busy timeout serialises writers between processes).
     Opening brings the file's schema up to date, in one transaction; `create=False` refuses
-    a file that holds no store instead of creating one."""
+    a file that holds no store instead of creating one. `group_wait` is how long a group
+    waits for more work to join it, in seconds."""
 
-    def __init__(self, path: Path, *, synchronous: str, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        synchronous: str,
+        create: bool = True,
+        group_wait: float = DEFAULT_WAIT,
+    ) -> None:
         self.path = path
         self._synchronous = synchronous
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._opened_lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
+        self.writer = GroupCommit(self.write, self.savepoint, wait=group_wait)
         if not create and not path.is_file():
             raise StoreSchemaError(f"no riskd store at {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -251,10 +271,15 @@ class SqliteConnections:
                 self._opened.append(conn)
         return conn
 
+    def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in the writer's next group transaction; its value once committed."""
+        return self.writer.run(work)
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, committed when the block ends, rolled back when it raises.
-        A store fault (disk full, read-only, gone) is raised as StoreUnavailable."""
+        """A write transaction on this thread's connection, committed when the block ends,
+        rolled back when it raises. A store fault (disk full, read-only, gone) is raised as
+        StoreUnavailable. The writer's groups run in these; other code writes through `run`."""
         conn = self.get()
         with self._write_lock, sqlite_faults(self.path):
             conn.execute("BEGIN IMMEDIATE")
@@ -266,8 +291,25 @@ class SqliteConnections:
                     conn.execute("ROLLBACK")
                 raise
 
+    @contextmanager
+    def savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """One call's work inside a group transaction: rolled back alone when it raises.
+        Some faults (a full disk) make SQLite roll back the whole transaction: then there is
+        no savepoint left to roll back to, and the fault fails the group."""
+        with sqlite_faults(self.path):
+            conn.execute("SAVEPOINT work")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO work")
+                    conn.execute("RELEASE work")
+                raise
+            conn.execute("RELEASE work")
+
     def close(self) -> None:
-        """Close every thread's connection (at shutdown, when no call is in flight)."""
+        """Close every thread's connection (at shutdown, when no call is in flight); closing
+        twice is harmless (a store and its profiles share one set)."""
         with self._opened_lock:
             for conn in self._opened:
                 conn.close()
@@ -276,20 +318,39 @@ class SqliteConnections:
 
 
 class SqliteStore:
-    def __init__(self, path: Path, *, synchronous: str = "FULL", create: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        synchronous: str = "FULL",
+        create: bool = True,
+        group_wait: float = DEFAULT_WAIT,
+    ) -> None:
         self.path = path
-        self._db = SqliteConnections(path, synchronous=synchronous, create=create)
+        self._db = SqliteConnections(
+            path, synchronous=synchronous, create=create, group_wait=group_wait
+        )
+
+    @property
+    def connections(self) -> SqliteConnections:
+        """The file's connections and writer, which its profiles share (`SqliteProfiles`)."""
+        return self._db
 
     def _connection(self) -> sqlite3.Connection:
         return self._db.get()
 
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._db.write()
-
-    def save_decisions(self, decided: list[tuple[Declaration, Assessment]]) -> None:
+    def save_decisions(
+        self,
+        decided: Sequence[tuple[Declaration, Assessment]],
+        counted: Sequence[DeclarationCounts] = (),
+    ) -> None:
         rows = [decision_row(d, a) for d, a in decided]
-        with self._transaction() as conn:
+
+        def save(conn: sqlite3.Connection) -> None:
             conn.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            _count_declarations(conn, counted)
+
+        self._db.run(save)
 
     def get_decision(self, decision_id: str) -> StoredDecision:
         conn = self._connection()
@@ -306,7 +367,7 @@ class SqliteStore:
         return stored_decision(row[0], row[1], [o[0] for o in outcomes])
 
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
-        with self._transaction() as conn:
+        def record(conn: sqlite3.Connection) -> OutcomeRecorded:
             known = conn.execute(
                 "SELECT 1 FROM decisions WHERE decision_id = ?", (outcome.decision_id,)
             ).fetchone()
@@ -321,14 +382,17 @@ class SqliteStore:
             conn.execute(
                 "INSERT INTO outcomes VALUES (?,?,?,?,?,?,?,?,?,?,?)", outcome_row(outcome)
             )
-        return OutcomeRecorded(outcome, already_recorded=False)
+            return OutcomeRecorded(outcome, already_recorded=False)
+
+        return self._db.run(record)
 
     def check(self) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO store_health VALUES (1, ?)",
-                (datetime.now(UTC).isoformat(),),
+        checked_at = datetime.now(UTC).isoformat()
+        self._db.run(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO store_health VALUES (1, ?)", (checked_at,)
             )
+        )
 
     def counts(self) -> tuple[int, int]:
         conn = self._connection()
@@ -375,16 +439,30 @@ _LOOKUP = (
 )
 
 
+def _count_declarations(conn: sqlite3.Connection, counted: Sequence[DeclarationCounts]) -> None:
+    """Add screened declarations to their profiles, each declaration id once: a client's
+    retry of a declaration is not counted again."""
+    fresh = [c for c in counted if conn.execute(_FIRST_SIGHT, (c.declaration_id,)).rowcount]
+    conn.executemany(_UPSERT, count_rows(i for c in fresh for i in c.increments))
+
+
 class SqliteProfiles:
-    """Profile counts in the store's SQLite file (WAL), one connection per thread."""
+    """Profile counts in the store's SQLite file (WAL), one connection per thread. Beside a
+    store (`connections`), the profiles share its connections and writer, so a decision and
+    its profile counts commit together; opened alone (seeding, rebuilding), they write
+    without an fsync per commit: profiles can be rebuilt from the decisions (`rebuild`)."""
 
     def __init__(
-        self, path: Path, rates_to_usd: Mapping[str, float] | None = None, *, create: bool = True
+        self,
+        path: Path,
+        rates_to_usd: Mapping[str, float] | None = None,
+        *,
+        create: bool = True,
+        connections: SqliteConnections | None = None,
     ) -> None:
         self.path = path
         self.rates_to_usd = rates_to_usd
-        # profiles can be rebuilt from the decisions (`rebuild`): no fsync per update
-        self._db = SqliteConnections(path, synchronous="NORMAL", create=create)
+        self._db = connections or SqliteConnections(path, synchronous="NORMAL", create=create)
 
     def _connection(self) -> sqlite3.Connection:
         return self._db.get()
@@ -402,17 +480,12 @@ class SqliteProfiles:
                 found[pair] = ProfileCounts(*row)
         return found
 
-    def _apply(self, increments: Iterable[Increment], conn: sqlite3.Connection) -> None:
-        conn.executemany(_UPSERT, count_rows(increments))
-
     def record_declarations(self, declarations: Sequence[Declaration]) -> None:
         """Adds screened declarations to their profiles (after their features were computed),
-        each declaration id once: a client's retry of a declaration is not counted again."""
-        with self._db.write() as conn:
-            fresh = [
-                d for d in declarations if conn.execute(_FIRST_SIGHT, (d.declaration_id,)).rowcount
-            ]
-            self._apply((i for d in fresh for i in profile_increments(d, self.rates_to_usd)), conn)
+        each declaration id once. The server counts its declarations with their decisions
+        instead (`SqliteStore.save_decisions`)."""
+        counted = [declaration_counts(d, self.rates_to_usd) for d in declarations]
+        self._db.run(lambda conn: _count_declarations(conn, counted))
 
     def record_outcome(
         self,
@@ -422,17 +495,20 @@ class SqliteProfiles:
     ) -> None:
         """Adds an inspection outcome; a repeated outcome of a decision only corrects it."""
         infringing = result is OutcomeResult.SEIZED
-        with self._db.write() as conn:
+
+        def record(conn: sqlite3.Connection) -> None:
             row = conn.execute(
                 "SELECT infringing FROM entity_profile_outcomes WHERE decision_id = ?",
                 (decision_id,),
             ).fetchone()
             before = None if row is None else bool(row[0])
-            self._apply(outcome_change(declaration, infringing, before), conn)
+            conn.executemany(_UPSERT, count_rows(outcome_change(declaration, infringing, before)))
             conn.execute(
                 "INSERT OR REPLACE INTO entity_profile_outcomes VALUES (?, ?)",
                 (decision_id, int(infringing)),
             )
+
+        self._db.run(record)
 
     def rebuild(self) -> int:
         """Recomputes every profile from the store's decisions and outcomes (e.g. after the
@@ -456,13 +532,16 @@ class SqliteProfiles:
                 infringing = result == OutcomeResult.SEIZED.value
                 increments += outcome_increments(declaration, infringing)
                 outcomes.append((decision_id, int(infringing)))
-        with self._db.write() as write:
+
+        def replace_all(write: sqlite3.Connection) -> None:
             write.execute("DELETE FROM entity_profiles")
             write.execute("DELETE FROM entity_profile_outcomes")
             write.execute("DELETE FROM entity_profile_declarations")
             write.executemany(_FIRST_SIGHT, ((d,) for d in counted))
-            self._apply(increments, write)
+            write.executemany(_UPSERT, count_rows(increments))
             write.executemany("INSERT INTO entity_profile_outcomes VALUES (?, ?)", outcomes)
+
+        self._db.run(replace_all)
         return len(rows)
 
     def close(self) -> None:
