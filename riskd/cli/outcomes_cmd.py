@@ -19,9 +19,9 @@ from riskd.cli.outcomes_file import OutcomeRow, read_outcomes
 from riskd.cli.progress import counting, quiet_option, shows_progress
 from riskd.cli.store_option import reading, store_option
 from riskd.domain import Conflict, NotFound
-from riskd.store.base import DecisionStore
+from riskd.store.base import DecisionStore, record_outcome
 from riskd.store.factory import profiles_beside
-from riskd.store.profiles import ProfileStore, record_outcome
+from riskd.store.profiles import ProfileStore
 
 
 @dataclass(slots=True)

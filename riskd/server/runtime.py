@@ -29,8 +29,8 @@ from riskd.pipeline import SnapshotHolder, assess
 from riskd.policy import degraded
 from riskd.server.metrics import Metrics
 from riskd.settings import Settings
-from riskd.store.base import DecisionStore, OutcomeRecorded
-from riskd.store.profiles import ProfileStore, declaration_counts, record_outcome
+from riskd.store.base import DecisionStore, OutcomeRecorded, record_outcome
+from riskd.store.profiles import ProfileStore, declaration_counts
 
 decision_log = structlog.get_logger("riskd.decision")
 

@@ -22,7 +22,7 @@ from riskd.domain import (
     StoredDecision,
 )
 from riskd.store.codec import decode, stored_decision
-from riskd.store.profiles import DeclarationCounts
+from riskd.store.profiles import DeclarationCounts, ProfileStore
 
 # A row of the decisions-with-outcomes join both engines read: decision id, declaration JSON,
 # assessment JSON, and one outcome's JSON (None for a decision without outcomes).
@@ -153,3 +153,16 @@ class CaseStore(Protocol):
         optional), by deadline then case id; streams."""
 
     def close(self) -> None: ...
+
+
+def record_outcome(
+    store: DecisionStore, profiles: ProfileStore | None, outcome: Outcome
+) -> OutcomeRecorded:
+    """Store the outcome, then count it in the profiles of the declaration it followed (a
+    repeat of a stored outcome counts nothing): the one way an outcome is recorded, by the
+    server's RecordOutcome and by `riskd outcomes import` alike."""
+    recorded = store.record_outcome(outcome)
+    if profiles is not None and not recorded.already_recorded:
+        stored = store.get_decision(outcome.decision_id)
+        profiles.record_outcome(outcome.decision_id, stored.declaration, outcome.result)
+    return recorded

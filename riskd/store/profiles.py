@@ -22,14 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from riskd.domain import Declaration, Outcome, OutcomeResult
+from riskd.domain import Declaration, OutcomeResult
 from riskd.features import ProfileCounts, ProfileKeys, outcome_increments, profile_increments
 from riskd.features.declaration import add_counts
-
-if TYPE_CHECKING:  # riskd.store.base names DeclarationCounts: no import at run time
-    from riskd.store.base import DecisionStore, OutcomeRecorded
 
 Increment = tuple[tuple[str, str], ProfileCounts]
 
@@ -103,16 +100,3 @@ class ProfileStore(Protocol):
     ) -> None: ...
 
     def close(self) -> None: ...
-
-
-def record_outcome(
-    store: DecisionStore, profiles: ProfileStore | None, outcome: Outcome
-) -> OutcomeRecorded:
-    """Store the outcome, then count it in the profiles of the declaration it followed (a
-    repeat of a stored outcome counts nothing): the one way an outcome is recorded, by the
-    server's RecordOutcome and by `riskd outcomes import` alike."""
-    recorded = store.record_outcome(outcome)
-    if profiles is not None and not recorded.already_recorded:
-        stored = store.get_decision(outcome.decision_id)
-        profiles.record_outcome(outcome.decision_id, stored.declaration, outcome.result)
-    return recorded
