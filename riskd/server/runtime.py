@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import structlog
 
 from riskd.capacity import InspectionLoad
+from riskd.cases.notices import DetentionNotices
 from riskd.domain import (
     Assessment,
     DeadlineExceeded,
@@ -54,6 +55,8 @@ class Runtime:
     # entity profiles (party, route, commodity history) behind the history features; None
     # serves without history
     profiles: ProfileStore | None = None
+    # opens the notification cases of each detention with its decision; None opens none
+    notices: DetentionNotices | None = None
     load: InspectionLoad = field(default_factory=InspectionLoad)
     refusals: Refusals = field(default_factory=Refusals)
     # called with the error when the store cannot be used (the server turns NOT_SERVING)
@@ -70,8 +73,9 @@ class Runtime:
     def screen(
         self, declarations: list[Declaration], time_left: TimeLeft | None = None
     ) -> list[Assessment]:
-        """Assess against one snapshot, store all with their profile counts (one
-        transaction, perhaps shared with concurrent calls), log, return.
+        """Assess against one snapshot, store all with their profile counts and the
+        notification cases of their detentions (one transaction, perhaps shared with
+        concurrent calls), log, return.
 
         `time_left` gives the seconds left of the caller's deadline (None: no deadline); it
         is asked before each declaration and before the store write, so that a call whose
@@ -100,8 +104,11 @@ class Runtime:
                 counted.append(declaration_counts(declaration, rates, keys))
         _in_time(time_left, "storing the decisions")
         stored_from = time.perf_counter()
+        cases = self.notices.cases_of(assessed) if self.notices is not None else []
         try:
-            self.store.save_decisions(list(zip(declarations, assessed, strict=True)), counted)
+            self.store.save_decisions(
+                list(zip(declarations, assessed, strict=True)), counted, cases
+            )
         except StoreUnavailable as error:
             self._store_fault(error)
             if self.settings.degrade != "document_check":
