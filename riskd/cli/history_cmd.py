@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from riskd.cli.store_option import reading, store_option
+from riskd.cli.store_option import moment, reading, store_option
 from riskd.store.export import EmptyStore, history_table
 from riskd.store.factory import store_label
-
-
-def _moment(value: str | None, name: str) -> datetime | None:
-    """An ISO 8601 date or time; one without a zone is UTC, the zone decisions are kept in."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"not an ISO 8601 date or time: {value!r}", param_hint=name
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +34,7 @@ def export(store_url: str, out: Path, since: str | None, until: str | None) -> N
     SQLite and PostgreSQL; `riskd-train dataset --data` reads it."""
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise click.BadParameter("write .parquet or .csv", param_hint="--out")
-    window = (_moment(since, "--since"), _moment(until, "--until"))
+    window = (moment(since, "--since"), moment(until, "--until"))
     with reading(store_url) as store:
         try:
             table = history_table(store.decisions(*window), where=store_label(store_url))
