@@ -2,8 +2,9 @@
 
 Each move is saved with the state the case was read in (`CaseStore.save_case`), so two
 officers cannot both answer one case; then the answer is recorded as an outcome of the
-detained decision through `riskd.store.base.record_outcome`, the one way outcomes reach the
-store, the entity profiles and the training table. The mapping onto `OutcomeResult`:
+detained decision through `riskd.store.base.record_outcome` (by way of
+`riskd.cases.referrals.record_and_refer`), the one way outcomes reach the store, the entity
+profiles and the training table. The mapping onto `OutcomeResult`:
 
 | the case becomes | outcome | why |
 |---|---|---|
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from riskd.cases.calendar import JurisdictionCalendar
+from riskd.cases.referrals import record_and_refer
 from riskd.domain import (
     Case,
     CaseKind,
@@ -31,7 +33,8 @@ from riskd.domain import (
     Outcome,
     OutcomeResult,
 )
-from riskd.store.base import Store, record_outcome
+from riskd.policy import Policy
+from riskd.store.base import Store
 from riskd.store.profiles import ProfileStore
 
 CLOCK = "riskd"  # who moves a case whose clock ran out
@@ -75,10 +78,12 @@ def answer_case(
     at: datetime,
     by: str,
     note: str = "",
+    policy: Policy | None = None,
 ) -> Answered:
     """Move an open notification case to CONFIRMED, DECLINED or EXPIRED and record the
-    answer as an outcome. NotFound, Conflict (another move came first, or a case that is
-    not open: TransitionRefused)."""
+    answer as an outcome; a confirmed seizure worth the referral threshold of `policy` (by
+    default the built-in one) is referred (`riskd.cases.referrals`). NotFound, Conflict
+    (another move came first, or a case that is not open: TransitionRefused)."""
     if to not in ANSWER_OUTCOMES:
         raise ValueError(f"a case is answered CONFIRMED, DECLINED or EXPIRED, not {to.value}")
     case = _notification(store, case_id)
@@ -86,7 +91,7 @@ def answer_case(
     store.save_case(moved, case.state)
     outcome = _outcome(store, moved, to, at=at, by=by, note=note)
     if outcome is not None:
-        record_outcome(store, profiles, outcome)
+        record_and_refer(store, profiles, outcome, policy or Policy(), case.jurisdiction)
     return Answered(moved, outcome)
 
 

@@ -15,6 +15,7 @@ import click
 
 from riskd.cases.answers import answer_case, expire_overdue, extend_case
 from riskd.cases.calendar import SHIPPED, CalendarError, JurisdictionCalendar, load_calendar
+from riskd.cases.evidence import case_evidence
 from riskd.cli.errors import CommandError
 from riskd.cli.store_option import moment, reading, store_option
 from riskd.domain import Case, CaseKind, CaseState, Conflict, NotFound
@@ -126,18 +127,40 @@ def list_(
 @cases.command("show")
 @click.argument("case_id")
 @store_option
-@click.option("--json", "as_json", is_flag=True, help="The case and its evidence as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="The case with its evidence (declaration, matches, rule hits, model reasons, "
+    "outcomes, versions) as JSON.",
+)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the case with its evidence to this file as a printable HTML page.",
+)
 @at_option
-def show(case_id: str, store_url: str, as_json: bool, at: str | None) -> None:
-    """A case with its record of events."""
+def show(
+    case_id: str, store_url: str, as_json: bool, html_file: Path | None, at: str | None
+) -> None:
+    """A case with its record of events; with --json or --html, with its evidence."""
     now = _now(at)
     with reading(store_url) as store:
         try:
             case = store.get_case(case_id)
         except NotFound as exc:
             raise CommandError(str(exc)) from exc
+        exported = as_json or html_file is not None
+        bundle = case_evidence(store, case) if exported else {}
+    if html_file is not None:
+        from riskd.reporting import render
+
+        html_file.write_text(render("case.html.j2", **bundle), encoding="utf-8")
+        click.echo(f"{case_id}: written to {html_file}", err=as_json)
     if as_json:
-        click.echo(json.dumps(json.loads(encode(case)), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
+    if exported:
         return
     rows = [
         ("case", case.case_id),

@@ -35,7 +35,7 @@ from riskd.server.screening import ScreeningServicer
 from riskd.server.store_health import StoreHealth
 from riskd.server.watch import SourceWatcher
 from riskd.settings import Settings
-from riskd.store.base import DecisionStore
+from riskd.store.base import Store
 from riskd.store.factory import open_store, profiles_beside
 from riskd.v1 import admin_service_pb2, screening_service_pb2
 
@@ -97,7 +97,7 @@ def create_server(
     settings: Settings,
     *,
     snapshot: Snapshot | None = None,
-    store: DecisionStore | None = None,
+    store: Store | None = None,
 ) -> RiskdServer:
     """Build and bind (not start) a server; `settings.listen` with port 0 picks a free port."""
     holder = SnapshotHolder(snapshot or initial_snapshot(settings))

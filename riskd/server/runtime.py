@@ -16,6 +16,7 @@ import structlog
 
 from riskd.capacity import InspectionLoad
 from riskd.cases.notices import DetentionNotices
+from riskd.cases.referrals import record_and_refer
 from riskd.domain import (
     Assessment,
     DeadlineExceeded,
@@ -30,7 +31,7 @@ from riskd.pipeline import SnapshotHolder, assess
 from riskd.policy import degraded
 from riskd.server.metrics import Metrics
 from riskd.settings import Settings
-from riskd.store.base import DecisionStore, OutcomeRecorded, record_outcome
+from riskd.store.base import OutcomeRecorded, Store
 from riskd.store.profiles import ProfileStore, declaration_counts
 
 decision_log = structlog.get_logger("riskd.decision")
@@ -51,7 +52,7 @@ _INSPECTED = Recommendation.PHYSICAL_INSPECTION.severity
 class Runtime:
     settings: Settings
     holder: SnapshotHolder
-    store: DecisionStore
+    store: Store
     # entity profiles (party, route, commodity history) behind the history features; None
     # serves without history
     profiles: ProfileStore | None = None
@@ -157,9 +158,15 @@ class Runtime:
         self.on_store_fault(error)
 
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
-        """Store the outcome, then count it in the profiles of the declaration it followed."""
+        """Store the outcome, count it in the profiles of the declaration it followed, and
+        refer a seizure at or above the policy's referral threshold (`riskd.cases.referrals`)."""
+        jurisdiction = (
+            self.notices.jurisdiction if self.notices else self.settings.cases_jurisdiction
+        )
         try:
-            return record_outcome(self.store, self.profiles, outcome)
+            return record_and_refer(
+                self.store, self.profiles, outcome, self.holder.current().policy, jurisdiction
+            )
         except StoreUnavailable as error:
             self._store_fault(error)
             raise
