@@ -3,7 +3,7 @@ server: the cases are in the store once the answer is back, and only for detenti
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,10 +14,12 @@ from click.testing import CliRunner
 from riskd.cli.main import cli
 from riskd.domain import CaseKind, CaseState
 from riskd.store import SqliteStore
+from riskd.v1 import assessment_pb2 as apb
+from riskd.v1 import declaration_pb2 as dpb
 from riskd.v1 import screening_service_pb2 as pb
 from riskd.v1 import screening_service_pb2_grpc
 from tests import requests
-from tests.server.conftest import start_server
+from tests.server.conftest import start_server, with_tokens
 
 
 def _screen(port: int, *declarations: object) -> list[str]:
@@ -94,3 +96,33 @@ def test_a_calendar_with_a_mistake_stops_the_start(
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert f"{broken}:3:" in result.output and "country 'XX'" in result.output
+
+
+def test_a_seizure_recorded_through_the_server_above_the_threshold_is_referred(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path)
+    try:
+        (detained,) = _screen(server.port, requests.declaration(requests.COUNTERFEIT))
+        outcome = apb.Outcome(
+            outcome_id="OUT-BIG",
+            decision_id=detained,
+            result=apb.OUTCOME_RESULT_SEIZED,
+            seized_value=dpb.Money(amount=80_000, currency="USD"),  # threshold: 50,000 USD
+        )
+        outcome.recorded_at.FromDatetime(datetime(2026, 3, 3, tzinfo=UTC))
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stub = screening_service_pb2_grpc.ScreeningServiceStub(with_tokens(channel))
+            stub.RecordOutcome(pb.RecordOutcomeRequest(outcome=outcome), timeout=10)
+    finally:
+        server.close()
+    store = SqliteStore(tmp_path / "riskd.db", create=False)
+    try:
+        referral = store.get_case(f"R-{detained}")
+    finally:
+        store.close()
+    assert (referral.kind, referral.state, referral.outcome_id) == (
+        CaseKind.REFERRAL,
+        CaseState.OPEN,
+        "OUT-BIG",
+    )
