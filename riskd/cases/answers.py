@@ -60,15 +60,6 @@ class Answered:
     outcome: Outcome | None
 
 
-def _notification(store: Store, case_id: str) -> Case:
-    case = store.get_case(case_id)
-    if case.kind is not CaseKind.NOTIFICATION:
-        raise Conflict(
-            f"case {case_id!r} is a {case.kind.value} case: only a holder's notice is answered"
-        )
-    return case
-
-
 def answer_case(
     store: Store,
     profiles: ProfileStore | None,
@@ -84,15 +75,27 @@ def answer_case(
     answer as an outcome; a confirmed seizure worth the referral threshold of `policy` (by
     default the built-in one) is referred (`riskd.cases.referrals`). NotFound, Conflict
     (another move came first, or a case that is not open: TransitionRefused)."""
-    if to not in ANSWER_OUTCOMES:
-        raise ValueError(f"a case is answered CONFIRMED, DECLINED or EXPIRED, not {to.value}")
-    case = _notification(store, case_id)
-    moved = case.moved(to, at=at, by=by, what=_WHAT[to], note=note)
-    store.save_case(moved, case.state)
+    moved = move_case(store, store.get_case(case_id), to, at=at, by=by, note=note)
     outcome = _outcome(store, moved, to, at=at, by=by, note=note)
     if outcome is not None:
-        record_and_refer(store, profiles, outcome, policy or Policy(), case.jurisdiction)
+        record_and_refer(store, profiles, outcome, policy or Policy(), moved.jurisdiction)
     return Answered(moved, outcome)
+
+
+def move_case(
+    store: Store, case: Case, to: CaseState, *, at: datetime, by: str, note: str = ""
+) -> Case:
+    """Move a notification case as read to an answer's state, saved only if no other move
+    came first; no outcome is recorded (for an outcome that is already on record)."""
+    if to not in ANSWER_OUTCOMES:
+        raise ValueError(f"a case is answered CONFIRMED, DECLINED or EXPIRED, not {to.value}")
+    if case.kind is not CaseKind.NOTIFICATION:
+        raise Conflict(
+            f"case {case.case_id!r} is a {case.kind.value} case: only a holder's notice is answered"
+        )
+    moved = case.moved(to, at=at, by=by, what=_WHAT[to], note=note)
+    store.save_case(moved, case.state)
+    return moved
 
 
 def _outcome(
@@ -125,7 +128,9 @@ def extend_case(
     """Extend an open case's deadline by its clock's extension (once, where the clock has
     one: the EU's standard period, by 10 working days); ValueError where the clock cannot
     be extended, Conflict when it already was."""
-    case = _notification(store, case_id)
+    case = store.get_case(case_id)
+    if case.kind is not CaseKind.NOTIFICATION:
+        raise Conflict(f"case {case_id!r} is a {case.kind.value} case: it has no legal clock")
     if any(e.what == "deadline extended" for e in case.events):
         raise Conflict(f"case {case_id!r} was extended already; a clock is extended once")
     deadline = calendar[case.jurisdiction].deadline(case.opened_at, case.clock, extended=True)

@@ -23,7 +23,7 @@ from riskd.store.codec import encode
 from riskd.store.factory import profiles_beside
 
 STATES = [s.value for s in CaseState]
-_ROW = "{:<52} {:<12} {:<9} {:<17} {:<15} {}"
+_ROW = "{:<52} {:<12} {:<9} {:<17} {:<18} {}"
 KINDS = [k.value for k in CaseKind]
 
 
