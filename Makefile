@@ -52,9 +52,16 @@ $(DEMO)/models/PRODUCTION: $(DEMO)/register.csv
 	$(BIN)/riskd-train fit --data $(DEMO)/history.parquet --register $(DEMO)/register.csv \
 		--registry $(DEMO)/models --version demo-1
 	$(BIN)/riskd-train promote --registry $(DEMO)/models --version demo-1 --force
-	$(BIN)/riskd-train seed-profiles --history $(DEMO)/history.parquet --store $(DEMO)/riskd.db
 
-demo: setup $(DEMO)/models/PRODUCTION ## generate the demo world and train its model (if absent)
+# The demo store: the history screened into it as decisions with their outcomes, cases and
+# entity profiles (counted once, here), into a fresh store.
+$(DEMO)/store.loaded: $(DEMO)/models/PRODUCTION
+	rm -f $(DEMO)/riskd.db $(DEMO)/riskd.db-wal $(DEMO)/riskd.db-shm
+	$(BIN)/riskd history load $(DEMO)/history.parquet --outcomes $(DEMO)/outcomes.csv \
+		--config fixtures/demo.toml --quiet
+	touch $@
+
+demo: setup $(DEMO)/store.loaded ## generate the demo world, train its model and fill its store (if absent)
 
 run: demo ## serve the demo world on 127.0.0.1:50051
 	$(BIN)/riskd serve --config fixtures/demo.toml --listen $(ADDR)

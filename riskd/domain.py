@@ -350,6 +350,7 @@ class Case:
     clock: str = ""  # the jurisdiction's clock the deadline comes from
     deadline: datetime | None = None  # UTC; None for a case without a legal clock
     events: tuple[CaseEvent, ...] = ()
+    outcome_id: str = ""  # the outcome that opened it (a referral's seizure)
 
     def moved(self, to: CaseState, *, at: datetime, by: str, what: str, note: str = "") -> Case:
         """The case in state `to`, with the move on its record; TransitionRefused for a move

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
         description="how long the store's writer waits for concurrent calls' writes to "
         "commit with theirs, in milliseconds (0: commit what is waiting, do not wait)",
     )
+    cases_jurisdiction: str = Field(
+        "CN",
+        description="the jurisdiction (a code of the calendar file: CN, DE, US in the shipped "
+        "one) whose detention clock the notification cases of a DETAIN decision run on",
+    )
+    cases_calendar: Path | None = Field(
+        None,
+        description="calendar file of the legal clocks; none: the shipped calendar.yaml",
+    )
     register_file: Path | None = Field(None, description="register file (CSV/Parquet) to load")
     register_dir: Path | None = Field(None, description="register store of `riskd register import`")
     rules_dir: Path | None = Field(None, description="rule set directory")

@@ -6,7 +6,19 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from riskd.domain import Declaration, Direction, Item, Money, Party, RightType, TransportMode
+from riskd.domain import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseState,
+    Declaration,
+    Direction,
+    Item,
+    Money,
+    Party,
+    RightType,
+    TransportMode,
+)
 from riskd.policy import Policy
 from riskd.register.model import Recordation, Register
 
@@ -102,3 +114,24 @@ def randomly_selected(prefix: str, policy: Policy | None = None) -> str:
     while not policy.randomly_selected(f"{prefix}-{n}"):
         n += 1
     return f"{prefix}-{n}"
+
+
+def case(case_id: str = "N-D1-T1", **overrides: Any) -> Case:
+    """An open notification case with a deadline; override what a test needs."""
+    opened_at = overrides.pop("opened_at", datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    values: dict[str, Any] = {
+        "case_id": case_id,
+        "kind": CaseKind.NOTIFICATION,
+        "state": CaseState.OPEN,
+        "decision_id": "D1",
+        "jurisdiction": "CN",
+        "opened_at": opened_at,
+        "recordation_id": "T2019-00001",
+        "holder": "Nike Innovate C.V.",
+        "holder_contact": "brand-protection@nike.example",
+        "clock": "ex_officio",
+        "deadline": datetime(2026, 3, 5, 16, 0, tzinfo=UTC),
+        "events": (CaseEvent(at=opened_at, by="riskd", what="opened", state=CaseState.OPEN),),
+    }
+    values.update(overrides)
+    return Case(**values)

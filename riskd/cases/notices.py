@@ -9,6 +9,8 @@ decision twice gives the same cases, and a store can refuse the repeat.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from riskd.cases.calendar import JurisdictionCalendar
@@ -76,3 +78,35 @@ def open_notification_cases(
             )
         )
     return tuple(cases)
+
+
+class UnknownJurisdiction(ValueError):
+    """The jurisdiction cases are to be opened in is not in the calendar."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetentionNotices:
+    """The notices a server opens as it detains: the calendar and the jurisdiction whose
+    detention clock runs, checked once at start so that screening never meets a bad one."""
+
+    calendar: JurisdictionCalendar
+    jurisdiction: str
+
+    def __post_init__(self) -> None:
+        if self.jurisdiction not in self.calendar.jurisdictions:
+            known = ", ".join(sorted(self.calendar.jurisdictions))
+            raise UnknownJurisdiction(
+                f"cases_jurisdiction {self.jurisdiction!r} is not in the calendar "
+                f"{self.calendar.source} (it has {known})"
+            )
+
+    def cases_of(self, assessments: Iterable[Assessment]) -> list[Case]:
+        """The notification cases of the detentions among `assessments`, each notified
+        when it was decided; a decision that does not detain (nearly all) costs one
+        comparison."""
+        return [
+            case
+            for a in assessments
+            if a.recommendation is Recommendation.DETAIN and a.notify
+            for case in open_notification_cases(a, self.calendar, self.jurisdiction, a.decided_at)
+        ]

@@ -24,6 +24,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("riskd.cli.load_cmd", "bench", "Measure a deployment: load from outside."),
     "history": ("riskd.cli.history_cmd", "history", "Export the store as a history table."),
     "outcomes": ("riskd.cli.outcomes_cmd", "outcomes", "Import outcomes from a CSV file."),
+    "cases": (
+        "riskd.cli.cases_cmd",
+        "cases",
+        "Detention notices and referrals: list, show, answer.",
+    ),
 }
 
 

@@ -15,11 +15,14 @@ from pathlib import Path
 
 import click
 
+from riskd.cases.referrals import record_and_refer
 from riskd.cli.outcomes_file import OutcomeRow, read_outcomes
 from riskd.cli.progress import counting, quiet_option, shows_progress
 from riskd.cli.store_option import reading, store_option
 from riskd.domain import Conflict, NotFound
-from riskd.store.base import DecisionStore, record_outcome
+from riskd.policy import Policy
+from riskd.settings import Settings
+from riskd.store.base import Store
 from riskd.store.factory import profiles_beside
 from riskd.store.profiles import ProfileStore
 
@@ -53,13 +56,21 @@ def outcomes() -> None:
     show_default=True,
     help="Count the outcomes in the entity profiles beside the store, as the server does.",
 )
+@click.option(
+    "--jurisdiction",
+    envvar="RISKD_CASES_JURISDICTION",
+    default=Settings.model_fields["cases_jurisdiction"].default,
+    show_default=True,
+    help="The jurisdiction of the referral cases seizures open (env RISKD_CASES_JURISDICTION).",
+)
 @quiet_option
-def import_(file: Path, store_url: str, profiles: bool, quiet: bool) -> None:
+def import_(file: Path, store_url: str, profiles: bool, jurisdiction: str, quiet: bool) -> None:
     """Record the outcomes of a CSV FILE: columns decision_id and result (NO_INFRINGEMENT,
     SEIZED, HOLDER_NOT_CONFIRMED), optionally outcome_id, recorded_at, control,
     recordation_ids, seized_amount, seized_currency, officer, notes. Every row is checked
     first; a bad row is named as FILE:LINE:COLUMN and nothing is imported. Importing the
-    same file again records nothing twice."""
+    same file again records nothing twice. A seizure worth the referral threshold the
+    decision was made under opens its referral case, as the server's RecordOutcome does."""
     checked = read_outcomes(file, datetime.now(UTC))
     if checked.problems:
         for problem in checked.problems:
@@ -69,7 +80,7 @@ def import_(file: Path, store_url: str, profiles: bool, quiet: bool) -> None:
     with reading(store_url) as store:
         counts = profiles_beside(store) if profiles else None
         try:
-            done = _import(store, counts, checked.rows, file, shows_progress(quiet))
+            done = _import(store, counts, checked.rows, file, jurisdiction, shows_progress(quiet))
         finally:
             if counts is not None:
                 counts.close()
@@ -79,18 +90,20 @@ def import_(file: Path, store_url: str, profiles: bool, quiet: bool) -> None:
 
 
 def _import(
-    store: DecisionStore,
+    store: Store,
     profiles: ProfileStore | None,
     rows: tuple[OutcomeRow, ...],
     file: Path,
+    jurisdiction: str,
     progress: bool,
 ) -> Imported:
     done = Imported()
+    policy = Policy()  # the built-in threshold, for a decision that recorded none
     with counting("recording outcomes", len(rows), progress) as step:
         for row in rows:
             outcome = row.outcome
             try:
-                recorded = record_outcome(store, profiles, outcome)
+                recorded = record_and_refer(store, profiles, outcome, policy, jurisdiction)
             except NotFound:
                 done.unknown_decisions += 1
                 click.echo(

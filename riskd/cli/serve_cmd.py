@@ -33,6 +33,8 @@ def serve(config: Path | None, **flags: object) -> None:
     SIGTERM drains: health turns NOT_SERVING, new calls are refused and calls in flight get
     the grace period to finish.
     """
+    from riskd.cases.calendar import CalendarError
+    from riskd.cases.notices import UnknownJurisdiction
     from riskd.server.app import serve as run
     from riskd.store import StoreSchemaError
 
@@ -47,6 +49,11 @@ def serve(config: Path | None, **flags: object) -> None:
         raise CommandError(str(exc)) from exc
     except ReloadRefused as exc:  # with degrade = "unavailable", a part that fails stops the start
         raise CommandError(f"not started: {exc} (setting degrade, RISKD_DEGRADE)") from exc
+    except CalendarError as exc:  # every mistake of the file, on one line
+        problems = "; ".join(str(p) for p in exc.problems)
+        raise CommandError(f"not started: {problems} (setting cases_calendar)") from exc
+    except UnknownJurisdiction as exc:
+        raise CommandError(f"not started: {exc} (environment RISKD_CASES_JURISDICTION)") from exc
     except StoreUnavailable as exc:  # the store cannot be opened at all
         raise CommandError(f"not started: {exc} (setting store, RISKD_STORE, --store)") from exc
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import click
 
 from riskd.domain import StoreUnavailable
 from riskd.settings import Settings
-from riskd.store import DecisionStore, StoreSchemaError, open_store
+from riskd.store import Store, StoreSchemaError, open_store
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -37,7 +38,7 @@ def store_option(func: F) -> F:
 
 
 @contextmanager
-def reading(store_url: str) -> Iterator[DecisionStore]:
+def reading(store_url: str) -> Iterator[Store]:
     """The store, opened for a command that reads it (never created); a store that is
     missing, unreachable or of a newer schema is a clear error, not a traceback."""
     try:
@@ -50,3 +51,16 @@ def reading(store_url: str) -> Iterator[DecisionStore]:
         raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
+
+
+def moment(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 date or time; one without a zone is UTC, the zone decisions are kept in."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"not an ISO 8601 date or time: {value!r}", param_hint=name
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -20,6 +20,8 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from pydantic import SecretStr
 
+from riskd.cases.calendar import SHIPPED, load_calendar
+from riskd.cases.notices import DetentionNotices
 from riskd.loading import Refusals, initial_snapshot
 from riskd.log import configure_logging
 from riskd.pipeline import Snapshot, SnapshotHolder
@@ -33,7 +35,7 @@ from riskd.server.screening import ScreeningServicer
 from riskd.server.store_health import StoreHealth
 from riskd.server.watch import SourceWatcher
 from riskd.settings import Settings
-from riskd.store.base import DecisionStore
+from riskd.store.base import Store
 from riskd.store.factory import open_store, profiles_beside
 from riskd.v1 import admin_service_pb2, screening_service_pb2
 
@@ -84,11 +86,18 @@ class RiskdServer:
         self.runtime.close()
 
 
+def detention_notices(settings: Settings) -> DetentionNotices:
+    """The calendar and jurisdiction of the settings (`cases_calendar`, `cases_jurisdiction`);
+    CalendarError or UnknownJurisdiction when they cannot be used."""
+    calendar = load_calendar(settings.cases_calendar or SHIPPED)
+    return DetentionNotices(calendar, settings.cases_jurisdiction)
+
+
 def create_server(
     settings: Settings,
     *,
     snapshot: Snapshot | None = None,
-    store: DecisionStore | None = None,
+    store: Store | None = None,
 ) -> RiskdServer:
     """Build and bind (not start) a server; `settings.listen` with port 0 picks a free port."""
     holder = SnapshotHolder(snapshot or initial_snapshot(settings))
@@ -115,6 +124,7 @@ def create_server(
         holder=holder,
         store=store,
         profiles=profiles,
+        notices=detention_notices(settings),
         refusals=Refusals(on_reload),
         metrics=metrics,
     )
@@ -240,6 +250,7 @@ def _serve_processes(settings: Settings) -> None:
     # upgrade the store's schema once, before the workers open it, and refuse a store of a
     # newer release here rather than in every worker
     open_store(settings.store, synchronous=settings.store_synchronous).close()
+    detention_notices(settings)  # and a calendar that cannot be used
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
 

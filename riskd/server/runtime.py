@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 import structlog
 
 from riskd.capacity import InspectionLoad
+from riskd.cases.notices import DetentionNotices
+from riskd.cases.referrals import record_and_refer
 from riskd.domain import (
     Assessment,
     DeadlineExceeded,
@@ -29,7 +31,7 @@ from riskd.pipeline import SnapshotHolder, assess
 from riskd.policy import degraded
 from riskd.server.metrics import Metrics
 from riskd.settings import Settings
-from riskd.store.base import DecisionStore, OutcomeRecorded, record_outcome
+from riskd.store.base import OutcomeRecorded, Store
 from riskd.store.profiles import ProfileStore, declaration_counts
 
 decision_log = structlog.get_logger("riskd.decision")
@@ -50,10 +52,12 @@ _INSPECTED = Recommendation.PHYSICAL_INSPECTION.severity
 class Runtime:
     settings: Settings
     holder: SnapshotHolder
-    store: DecisionStore
+    store: Store
     # entity profiles (party, route, commodity history) behind the history features; None
     # serves without history
     profiles: ProfileStore | None = None
+    # opens the notification cases of each detention with its decision; None opens none
+    notices: DetentionNotices | None = None
     load: InspectionLoad = field(default_factory=InspectionLoad)
     refusals: Refusals = field(default_factory=Refusals)
     # called with the error when the store cannot be used (the server turns NOT_SERVING)
@@ -70,8 +74,9 @@ class Runtime:
     def screen(
         self, declarations: list[Declaration], time_left: TimeLeft | None = None
     ) -> list[Assessment]:
-        """Assess against one snapshot, store all with their profile counts (one
-        transaction, perhaps shared with concurrent calls), log, return.
+        """Assess against one snapshot, store all with their profile counts and the
+        notification cases of their detentions (one transaction, perhaps shared with
+        concurrent calls), log, return.
 
         `time_left` gives the seconds left of the caller's deadline (None: no deadline); it
         is asked before each declaration and before the store write, so that a call whose
@@ -100,8 +105,11 @@ class Runtime:
                 counted.append(declaration_counts(declaration, rates, keys))
         _in_time(time_left, "storing the decisions")
         stored_from = time.perf_counter()
+        cases = self.notices.cases_of(assessed) if self.notices is not None else []
         try:
-            self.store.save_decisions(list(zip(declarations, assessed, strict=True)), counted)
+            self.store.save_decisions(
+                list(zip(declarations, assessed, strict=True)), counted, cases
+            )
         except StoreUnavailable as error:
             self._store_fault(error)
             if self.settings.degrade != "document_check":
@@ -150,9 +158,15 @@ class Runtime:
         self.on_store_fault(error)
 
     def record_outcome(self, outcome: Outcome) -> OutcomeRecorded:
-        """Store the outcome, then count it in the profiles of the declaration it followed."""
+        """Store the outcome, count it in the profiles of the declaration it followed, and
+        refer a seizure at or above the policy's referral threshold (`riskd.cases.referrals`)."""
+        jurisdiction = (
+            self.notices.jurisdiction if self.notices else self.settings.cases_jurisdiction
+        )
         try:
-            return record_outcome(self.store, self.profiles, outcome)
+            return record_and_refer(
+                self.store, self.profiles, outcome, self.holder.current().policy, jurisdiction
+            )
         except StoreUnavailable as error:
             self._store_fault(error)
             raise

@@ -1,10 +1,11 @@
 """Where decisions and outcomes are kept: SQLite by default (one host), PostgreSQL for several.
 
 Open a store with `open_store(setting)` (`riskd.store.factory`); both engines keep the
-`DecisionStore` contract of `riskd.store.base` and the schema versions of `riskd.store.schema`.
+`Store` contract of `riskd.store.base` (decisions, outcomes and cases) and the schema
+versions of `riskd.store.schema`.
 """
 
-from riskd.store.base import DecisionStore, OutcomeRecorded
+from riskd.store.base import CaseStore, DecisionStore, OutcomeRecorded, Store
 from riskd.store.codec import decode, encode
 from riskd.store.factory import open_profiles, open_store
 from riskd.store.schema import SCHEMA_VERSION, StoreSchemaError
@@ -12,9 +13,11 @@ from riskd.store.sqlite import SqliteStore
 
 __all__ = [
     "SCHEMA_VERSION",
+    "CaseStore",
     "DecisionStore",
     "OutcomeRecorded",
     "SqliteStore",
+    "Store",
     "StoreSchemaError",
     "decode",
     "encode",

@@ -18,7 +18,9 @@ from riskd.domain import (
     CaseState,
     Conflict,
     Declaration,
+    NotFound,
     Outcome,
+    RiskdError,
     StoredDecision,
 )
 from riskd.store.codec import decode, stored_decision
@@ -89,15 +91,40 @@ def repeated_outcome(
     return OutcomeRecorded(stored, already_recorded=True)
 
 
+def repeated_case(case: Case, stored_json: str) -> bool:
+    """Whether a case id that is already stored may be opened again: True (skip it) when
+    the stored case is the same case, Conflict when the id holds another."""
+    stored = decode(stored_json, Case)
+    if stored != case:
+        raise Conflict(
+            f"case {case.case_id!r} is stored with other content ({stored.kind.value} "
+            f"{stored.state.value} of decision {stored.decision_id!r})"
+        )
+    return True
+
+
+def refused_move(case: Case, expected: CaseState, stored_state: str | None) -> RiskdError:
+    """The error of a case move that found the stored case elsewhere than `expected`."""
+    if stored_state is None:
+        return NotFound(f"no case {case.case_id!r}")
+    return Conflict(
+        f"case {case.case_id!r} is {stored_state}, not {expected.value}: another move came "
+        "first; read it again"
+    )
+
+
 class DecisionStore(Protocol):
     def save_decisions(
         self,
         decided: Sequence[tuple[Declaration, Assessment]],
         counted: Sequence[DeclarationCounts] = (),
+        cases: Sequence[Case] = (),
     ) -> None:
         """Durably store decisions (all or none) before they are returned to the caller,
-        and add `counted` to the entity profiles in the same transaction (each declaration
-        id once). Concurrent calls may share one transaction (`riskd.store.writer`); a call
+        and add `counted` to the entity profiles and open `cases` (the notification cases
+        of a detention, as `CaseStore.open_cases`) in the same transaction (each
+        declaration id counted once): no decision without its cases, no case without its
+        decision. Concurrent calls may share one transaction (`riskd.store.writer`); a call
         returns only once its decisions are committed."""
 
     def get_decision(self, decision_id: str) -> StoredDecision:
@@ -153,6 +180,11 @@ class CaseStore(Protocol):
         optional), by deadline then case id; streams."""
 
     def close(self) -> None: ...
+
+
+class Store(DecisionStore, CaseStore, Protocol):
+    """What each engine is: the decisions with their outcomes, and the cases that follow
+    them, in one database (so a decision and its cases commit together)."""
 
 
 def record_outcome(

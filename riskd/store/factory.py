@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from riskd.store.base import DecisionStore, redacted_url
+from riskd.store.base import DecisionStore, Store, redacted_url
 from riskd.store.profiles import ProfileStore
 from riskd.store.sqlite import SqliteProfiles, SqliteStore
 from riskd.store.writer import DEFAULT_WAIT
@@ -39,7 +39,7 @@ def open_store(
     synchronous: str = "FULL",
     create: bool = True,
     group_wait: float = DEFAULT_WAIT,
-) -> DecisionStore:
+) -> Store:
     """The store the setting names, its schema brought up to date. `create=False` (for
     commands that only read) refuses a place that holds no store rather than making one.
     `group_wait` is how long, in seconds, its writer waits for concurrent writes to commit

@@ -19,6 +19,8 @@ import psycopg
 from riskd import __version__
 from riskd.domain import (
     Assessment,
+    Case,
+    CaseState,
     Declaration,
     NotFound,
     Outcome,
@@ -33,9 +35,11 @@ from riskd.store.base import (
     grouped_decisions,
     in_utc,
     redacted_url,
+    refused_move,
+    repeated_case,
     repeated_outcome,
 )
-from riskd.store.codec import encode, stored_decision
+from riskd.store.codec import decode, encode, stored_decision
 from riskd.store.profiles import (
     DeclarationCounts,
     Increment,
@@ -78,7 +82,24 @@ CREATE TABLE IF NOT EXISTS entity_profile_declarations (
 )
 """
 
-# The current schema (version 1), created in an empty database. Times are TIMESTAMPTZ, flags
+# Version 2: the cases that follow decisions, as in the SQLite store (no foreign key to
+# `decisions`: a tip-off follows no decision).
+_CASES = """
+CREATE TABLE cases (
+    case_id     TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    decision_id TEXT NOT NULL,
+    deadline    TIMESTAMPTZ,
+    opened_at   TIMESTAMPTZ NOT NULL,
+    case_json   JSON NOT NULL
+);
+CREATE INDEX cases_deadline ON cases (deadline, case_id);
+CREATE INDEX cases_decision ON cases (decision_id);
+CREATE INDEX cases_state ON cases (state)
+"""
+
+# The current schema (version 2), created in an empty database. Times are TIMESTAMPTZ, flags
 # BOOLEAN, the recordations an outcome names TEXT[]; the JSON columns are JSON rather than
 # JSONB: they keep the codec's text as written (a cast to JSONB serves queries) and accept
 # every string JSON can carry. `seq` orders the outcomes of one decision recorded at the
@@ -121,6 +142,8 @@ CREATE TABLE store_health (
 );
 """
     + _PROFILES
+    + ";"
+    + _CASES
 )
 
 # Release 0.1.0 kept the SQLite tables here: text for times and JSON, an integer flag and
@@ -147,6 +170,7 @@ MIGRATIONS = (
         "schema versions; PostgreSQL types for times, flags, JSON and recordation ids",
         statements(";".join((_VERSIONS, _TYPED, _PROFILES))),
     ),
+    Migration(2, "cases: detention notices, referrals", statements(_CASES)),
 )
 
 # One advisory lock serialises the schema upgrade of replicas that start together.
@@ -297,8 +321,10 @@ class PostgresStore:
         self,
         decided: Sequence[tuple[Declaration, Assessment]],
         counted: Sequence[DeclarationCounts] = (),
+        cases: Sequence[Case] = (),
     ) -> None:
         rows = [decision_row(d, a) for d, a in decided]
+        opened = [(c, case_row(c)) for c in cases]
 
         def save(conn: psycopg.Connection) -> None:
             with conn.cursor() as cursor:
@@ -308,6 +334,8 @@ class PostgresStore:
                     rows,
                 )
             _count_declarations(conn, counted)
+            if opened:
+                _open_cases(conn, opened)
 
         self._db.run(save)
 
@@ -377,8 +405,100 @@ class PostgresStore:
             rows: Iterator[DecisionRow] = iter(cursor)
             yield from grouped_decisions(rows)
 
+    def open_cases(self, cases: Iterable[Case]) -> int:
+        rows = [(c, case_row(c)) for c in cases]
+        return self._db.run(lambda conn: _open_cases(conn, rows))
+
+    def get_case(self, case_id: str) -> Case:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT case_json::text FROM cases WHERE case_id = %s", (case_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"no case {case_id!r}")
+        return decode(row[0], Case)
+
+    def save_case(self, case: Case, expected: CaseState) -> None:
+        row = case_row(case)
+
+        def save(conn: psycopg.Connection) -> None:
+            moved = conn.execute(
+                "UPDATE cases SET kind = %s, state = %s, decision_id = %s, deadline = %s,"
+                " opened_at = %s, case_json = %s::json WHERE case_id = %s AND state = %s",
+                (*row[1:], case.case_id, expected.value),
+            ).rowcount
+            if not moved:
+                found = conn.execute(
+                    "SELECT state FROM cases WHERE case_id = %s FOR UPDATE", (case.case_id,)
+                ).fetchone()
+                raise refused_move(case, expected, found[0] if found else None)
+
+        self._db.run(save)
+
+    def cases(
+        self,
+        *,
+        state: CaseState | None = None,
+        decision_id: str | None = None,
+        due_before: datetime | None = None,
+    ) -> Iterator[Case]:
+        wanted = {
+            "state": state.value if state else None,
+            "decision": decision_id,
+            "before": in_utc(due_before, "due_before"),
+        }
+        with self._transaction() as conn, conn.cursor(name="riskd_cases") as cursor:
+            cursor.itersize = 2000
+            cursor.execute(_CASES_QUERY, wanted)
+            for (case_json,) in cursor:
+                yield decode(case_json, Case)
+
     def close(self) -> None:
         self._db.close()
+
+
+def case_row(case: Case) -> tuple[object, ...]:
+    """The `cases` row of a case, in column order."""
+    return (
+        case.case_id,
+        case.kind.value,
+        case.state.value,
+        case.decision_id,
+        case.deadline,
+        case.opened_at,
+        encode(case).decode(),
+    )
+
+
+def _open_cases(conn: psycopg.Connection, rows: Sequence[tuple[Case, tuple[object, ...]]]) -> int:
+    """As in the SQLite store: new cases inserted, repeats skipped, another case under a
+    stored id a Conflict. ON CONFLICT DO NOTHING: two replicas opening the same case store
+    it once."""
+    opened = 0
+    for case, row in rows:
+        inserted = conn.execute(
+            "INSERT INTO cases VALUES (%s,%s,%s,%s,%s,%s,%s::json)"
+            " ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+            row,
+        ).fetchone()
+        if inserted is not None:
+            opened += 1
+            continue
+        stored = conn.execute(
+            "SELECT case_json::text FROM cases WHERE case_id = %s", (case.case_id,)
+        ).fetchone()
+        assert stored is not None
+        repeated_case(case, stored[0])
+    return opened
+
+
+_CASES_QUERY = """
+SELECT case_json::text FROM cases
+WHERE (%(state)s::text IS NULL OR state = %(state)s)
+  AND (%(decision)s::text IS NULL OR decision_id = %(decision)s)
+  AND (%(before)s::timestamptz IS NULL OR deadline < %(before)s)
+ORDER BY deadline NULLS LAST, case_id
+"""
 
 
 _DECISIONS = """

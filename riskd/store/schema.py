@@ -19,7 +19,7 @@ from typing import Protocol
 from riskd import __version__
 
 # The schema version this code writes and reads.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StoreSchemaError(Exception):

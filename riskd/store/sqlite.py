@@ -20,6 +20,8 @@ from typing import TypeVar
 from riskd import __version__
 from riskd.domain import (
     Assessment,
+    Case,
+    CaseState,
     Declaration,
     NotFound,
     Outcome,
@@ -33,6 +35,8 @@ from riskd.store.base import (
     OutcomeRecorded,
     grouped_decisions,
     in_utc,
+    refused_move,
+    repeated_case,
     repeated_outcome,
 )
 from riskd.store.codec import decode, encode, stored_decision
@@ -110,7 +114,25 @@ CREATE TABLE IF NOT EXISTS entity_profile_declarations (
 ) WITHOUT ROWID
 """
 
-# The current schema (version 1), created in an empty file. Times are ISO 8601 text in UTC
+# Version 2: the cases that follow decisions (`riskd.store.base.CaseStore`). A case is kept
+# whole as JSON; the columns beside it serve the queues' filters and order. No foreign key to
+# `decisions`: a tip-off follows no decision.
+_CASES = """
+CREATE TABLE cases (
+    case_id     TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    decision_id TEXT NOT NULL,
+    deadline    TEXT,
+    opened_at   TEXT NOT NULL,
+    case_json   TEXT NOT NULL
+);
+CREATE INDEX cases_deadline ON cases (deadline, case_id);
+CREATE INDEX cases_decision ON cases (decision_id);
+CREATE INDEX cases_state ON cases (state)
+"""
+
+# The current schema (version 2), created in an empty file. Times are ISO 8601 text in UTC
 # (they sort as they compare), flags 0/1, JSON columns the codec's text.
 SCHEMA = (
     _VERSIONS
@@ -149,6 +171,8 @@ CREATE TABLE store_health (
 );
 """
     + _PROFILES
+    + ";"
+    + _CASES
 )
 
 # Upgrades of older stores; the first starts from release 0.1.0's tables, which had no version.
@@ -158,6 +182,7 @@ MIGRATIONS = (
         "schema versions; entity profile tables in every store",
         statements(_VERSIONS + ";" + _PROFILES),
     ),
+    Migration(2, "cases: detention notices, referrals", statements(_CASES)),
 )
 
 
@@ -343,12 +368,16 @@ class SqliteStore:
         self,
         decided: Sequence[tuple[Declaration, Assessment]],
         counted: Sequence[DeclarationCounts] = (),
+        cases: Sequence[Case] = (),
     ) -> None:
         rows = [decision_row(d, a) for d, a in decided]
+        opened = [(c, case_row(c)) for c in cases]
 
         def save(conn: sqlite3.Connection) -> None:
             conn.executemany("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
             _count_declarations(conn, counted)
+            if opened:
+                _open_cases(conn, opened)
 
         self._db.run(save)
 
@@ -409,8 +438,90 @@ class SqliteStore:
             rows: Iterable[DecisionRow] = self._connection().execute(_DECISIONS, window)
             yield from grouped_decisions(rows)
 
+    def open_cases(self, cases: Iterable[Case]) -> int:
+        rows = [(c, case_row(c)) for c in cases]
+        return self._db.run(lambda conn: _open_cases(conn, rows))
+
+    def get_case(self, case_id: str) -> Case:
+        row = (
+            self._connection()
+            .execute("SELECT case_json FROM cases WHERE case_id = ?", (case_id,))
+            .fetchone()
+        )
+        if row is None:
+            raise NotFound(f"no case {case_id!r}")
+        return decode(row[0], Case)
+
+    def save_case(self, case: Case, expected: CaseState) -> None:
+        row = case_row(case)
+
+        def save(conn: sqlite3.Connection) -> None:
+            moved = conn.execute(
+                "UPDATE cases SET kind = ?2, state = ?3, decision_id = ?4, deadline = ?5,"
+                " opened_at = ?6, case_json = ?7 WHERE case_id = ?1 AND state = ?8",
+                (*row, expected.value),
+            ).rowcount
+            if not moved:
+                found = conn.execute(
+                    "SELECT state FROM cases WHERE case_id = ?", (case.case_id,)
+                ).fetchone()
+                raise refused_move(case, expected, found[0] if found else None)
+
+        self._db.run(save)
+
+    def cases(
+        self,
+        *,
+        state: CaseState | None = None,
+        decision_id: str | None = None,
+        due_before: datetime | None = None,
+    ) -> Iterator[Case]:
+        before = in_utc(due_before, "due_before")
+        wanted = (
+            state.value if state else None,
+            decision_id,
+            before.isoformat() if before else None,
+        )
+        with sqlite_faults(self.path):
+            for (case_json,) in self._connection().execute(_CASES_QUERY, wanted):
+                yield decode(case_json, Case)
+
     def close(self) -> None:
         self._db.close()
+
+
+def case_row(case: Case) -> tuple[object, ...]:
+    """The `cases` row of a case, in column order (times as UTC text, which sorts)."""
+    return (
+        case.case_id,
+        case.kind.value,
+        case.state.value,
+        case.decision_id,
+        case.deadline.astimezone(UTC).isoformat() if case.deadline else None,
+        case.opened_at.astimezone(UTC).isoformat(),
+        encode(case).decode(),
+    )
+
+
+def _open_cases(conn: sqlite3.Connection, rows: Sequence[tuple[Case, tuple[object, ...]]]) -> int:
+    """Insert new cases (each with its row); a repeat of a stored case is skipped, another
+    case under a stored id is a Conflict (which rolls back the caller's whole work)."""
+    opened = 0
+    for case, row in rows:
+        if conn.execute("INSERT OR IGNORE INTO cases VALUES (?,?,?,?,?,?,?)", row).rowcount:
+            opened += 1
+            continue
+        stored = conn.execute("SELECT case_json FROM cases WHERE case_id = ?", row[:1]).fetchone()
+        repeated_case(case, stored[0])
+    return opened
+
+
+_CASES_QUERY = """
+SELECT case_json FROM cases
+WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR decision_id = ?2)
+  AND (?3 IS NULL OR deadline < ?3)
+ORDER BY deadline IS NULL, deadline, case_id
+"""
 
 
 _DECISIONS = """

@@ -95,13 +95,14 @@ def _build_demo(sandbox: Path) -> None:
     demo = ROOT / "var" / "demo"
     if (demo / "models" / "PRODUCTION").is_file():
         shutil.copytree(demo, sandbox / "var" / "demo")
-        return
-    subprocess.run(
+        if (demo / "store.loaded").is_file():
+            return
+    subprocess.run(  # the world, or only its store where the world predates the loaded store
         [
             "make",
             "--no-print-directory",
             "--old-file=.venv/.installed",
-            "var/demo/models/PRODUCTION",
+            "var/demo/store.loaded",
         ],
         cwd=sandbox,
         check=True,

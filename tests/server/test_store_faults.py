@@ -66,7 +66,7 @@ def test_a_store_fault_is_policy_and_health_follows_the_store(tmp_path: Path, de
     real_save, real_check = store.save_decisions, store.check
     faults = {"on": True}
 
-    def save(decided: object, counted: object = ()) -> None:
+    def save(decided: object, counted: object = (), cases: object = ()) -> None:
         if faults["on"]:
             raise StoreUnavailable("store riskd.db: database or disk is full")
         real_save(decided, counted)  # type: ignore[arg-type]

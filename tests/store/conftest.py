@@ -82,7 +82,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionSt
         url = request.getfixturevalue("postgres_url")
         opened = PostgresStore(url)
         with opened._transaction() as conn:  # each test starts from empty tables
-            conn.execute("TRUNCATE outcomes, decisions")
+            conn.execute("TRUNCATE outcomes, decisions, cases")
     yield opened
     opened.close()
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from riskd.cli.main import cli
 from riskd.domain import OutcomeResult
 from riskd.pipeline import assess, build_snapshot
-from riskd.store import SCHEMA_VERSION, DecisionStore, StoreSchemaError, open_store
+from riskd.store import DecisionStore, StoreSchemaError, open_store
 from riskd.store import postgres as postgres_engine
 from riskd.store import sqlite as sqlite_engine
 from riskd.store.schema import Migration
@@ -140,7 +140,7 @@ def test_a_store_of_the_previous_release_is_upgraded_in_place(
     finally:
         store.close()
     versions = old_store.query("SELECT version, release FROM store_schema")
-    assert [v for v, _ in versions] == [SCHEMA_VERSION]
+    assert [v for v, _ in versions] == [1, 2]
     fresh_url = (
         "" if old_store.engine == "sqlite" else request.getfixturevalue("fresh_postgres_url")
     )
@@ -159,7 +159,7 @@ def test_an_upgraded_store_takes_new_decisions_and_outcomes(old_store: Place) ->
         store.close()
     again = open_store(old_store.url)  # opening an up-to-date store changes nothing
     again.close()
-    assert [v for (v,) in old_store.query("SELECT version FROM store_schema")] == [1]
+    assert [v for (v,) in old_store.query("SELECT version FROM store_schema")] == [1, 2]
 
 
 def test_a_failed_upgrade_leaves_the_old_store_intact(
@@ -168,9 +168,9 @@ def test_a_failed_upgrade_leaves_the_old_store_intact(
     before = old_store.catalog()
     rows = old_store.query("SELECT decision_id, decided_at FROM decisions ORDER BY decision_id")
     engine = sqlite_engine if old_store.engine == "sqlite" else postgres_engine
-    (real,) = engine.MIGRATIONS
-    failing = Migration(1, real.summary, (*real.statements, "SELECT * FROM no_such_table"))
-    monkeypatch.setattr(engine, "MIGRATIONS", (failing,))
+    first, last = engine.MIGRATIONS
+    failing = Migration(2, last.summary, (*last.statements, "SELECT * FROM no_such_table"))
+    monkeypatch.setattr(engine, "MIGRATIONS", (first, failing))
     with pytest.raises(Exception, match="no_such_table"):
         open_store(old_store.url)
     assert old_store.catalog() == before
@@ -190,7 +190,7 @@ def test_a_store_of_a_newer_version_is_refused(place: Place) -> None:
         "INSERT INTO store_schema (version, summary, applied_at, release)"
         " VALUES (7, 'from the future', '2030-01-01T00:00:00+00:00', '9.0.0')"
     )
-    with pytest.raises(StoreSchemaError, match=r"schema version 7, newer than riskd .*\(up to 1\)"):
+    with pytest.raises(StoreSchemaError, match=r"schema version 7, newer than riskd .*\(up to 2\)"):
         open_store(place.url)
     result = CliRunner().invoke(cli, ["report", "--store", place.url])
     assert result.exit_code == 2
@@ -212,11 +212,11 @@ def test_the_daemon_refuses_a_store_of_a_newer_version(place: Place) -> None:
     open_store(place.url).close()
     place.raw(
         "INSERT INTO store_schema (version, summary, applied_at, release)"
-        " VALUES (2, 'from the future', '2030-01-01T00:00:00+00:00', '9.0.0')"
+        " VALUES (3, 'from the future', '2030-01-01T00:00:00+00:00', '9.0.0')"
     )
     result = CliRunner().invoke(cli, ["serve", "--store", place.url, "--listen", "127.0.0.1:0"])
     assert result.exit_code == 2
-    assert "schema version 2, newer" in result.output and "Traceback" not in result.output
+    assert "schema version 3, newer" in result.output and "Traceback" not in result.output
 
 
 def test_replicas_opening_an_old_store_together_upgrade_it_once(old_store: Place) -> None:
@@ -237,4 +237,39 @@ def test_replicas_opening_an_old_store_together_upgrade_it_once(old_store: Place
     assert errors == [] and len(opened) == 3
     for store in opened:
         store.close()
-    assert [v for (v,) in old_store.query("SELECT version FROM store_schema")] == [1]
+    assert [v for (v,) in old_store.query("SELECT version FROM store_schema")] == [1, 2]
+
+
+@pytest.fixture
+def v1_store(place: Place) -> Iterator[Place]:
+    """A store of schema version 1 (before cases): its DDL, its version row, its decisions."""
+    ddl = (FIXTURES / f"schema_v1.{place.engine}.sql").read_text(encoding="utf-8")
+    decisions = OLD_ROWS["decisions"]
+    if place.engine == "postgresql":  # version 1 holds the flag as a boolean
+        decisions = [[*row[:6], bool(int(row[6])), *row[7:]] for row in decisions]
+    place.raw(
+        ddl,
+        {
+            "store_schema": [[1, "created", "2026-01-05T10:00:00+00:00", "0.1.0"]],
+            "decisions": decisions,
+        },
+    )
+    yield place
+
+
+def test_a_version_1_store_gains_the_cases_table_in_place(
+    v1_store: Place, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = open_store(v1_store.url)
+    try:
+        assert store.counts() == (3, 0)
+        assert store.get_decision(FIRST).declaration.declaration_id == "D-V0-0"
+        case = factory.case(decision_id=FIRST)
+        assert store.open_cases([case]) == 1
+        assert list(store.cases(decision_id=FIRST)) == [case]
+    finally:
+        store.close()
+    versions = v1_store.query("SELECT version, summary FROM store_schema ORDER BY version")
+    assert versions == [(1, "created"), (2, "cases: detention notices, referrals")]
+    fresh_url = "" if v1_store.engine == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    assert v1_store.catalog() == _fresh_catalog(v1_store.engine, tmp_path, fresh_url)
