@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import random
 import re
 import unicodedata
@@ -35,7 +36,9 @@ from riskd.domain import RightType
 from riskd.register.model import Recordation, Register
 
 ROOT = Path(__file__).resolve().parent.parent
-BRANDS = ROOT.parent / "shared" / "data" / "brands-nsi" / "brands.csv"
+# The shared data beside the checkout; RISKD_SHARED names it where the checkout lives elsewhere.
+SHARED = Path(os.environ.get("RISKD_SHARED") or ROOT.parent / "shared")
+BRANDS = SHARED / "data" / "brands-nsi" / "brands.csv"
 BRANDS_SHA256 = "85feb903be8f8fb6f5f5bb7f08e8c4dfa25a539ace5c2ace810454948471e924"
 PARTS = ("tune", "test")
 

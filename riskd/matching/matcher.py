@@ -231,9 +231,13 @@ class Matcher:
                 if found is not None:
                     keep(best, found)
         # Third pass, only for windows that are not a recorded name: typos. Last, two typos
-        # of shorter marks for the brand and model fields' windows that found nothing.
+        # of shorter marks for the brand and model fields' windows that found nothing,
+        # where `brand_two_edits_from` is below `two_edits_from` (else no window has any).
         hit = self._typo_pass(windows, *self._deletion_probes(windows, named), seen, context, best)
-        if fields[0][0] in BRAND_FIELDS:
+        if (
+            fields[0][0] in BRAND_FIELDS
+            and self.config.brand_two_edits_from < self.config.two_edits_from
+        ):
             brand = self._deletion_probes(windows, named, brand_two=True, skip=hit)
             self._typo_pass(windows, *brand, seen, context, best)
         return tuple(self.scorer.match(f, context) for f in listed(best, self.config.max_matches))

@@ -79,7 +79,7 @@ def fuzzy(window: Keys, name: Keys, config: MatchingConfig) -> Evidence | None:
     if recorded and not digits_fit(_digits(window.compact), recorded):
         return None  # XPS 15 is not a typo of XPS 13
     edits = OSA.distance(window.latin, name.latin, score_cutoff=budget)
-    if edits > budget or edits == 0 or _misaligned(window, name, budget):
+    if edits > budget or edits == 0 or _misaligned(window, name, budget, config):
         return None
     if len(name.latin) < config.substitution_from and changes_a_letter(window.latin, name.latin):
         return None
@@ -121,10 +121,11 @@ def _same_class(window: Keys, name: Keys, config: MatchingConfig) -> bool:
     return window.units <= 1 and config.typo_as_one_word(name.spaced, name.latin)
 
 
-def _misaligned(window: Keys, name: Keys, budget: int) -> bool:
+def _misaligned(window: Keys, name: Keys, budget: int, config: MatchingConfig) -> bool:
     """Words of a window typo-compared with a name of as many words must be typos of its
     words one by one: "meal and" is one letter from TEA LAND written as one, but its words
-    are not the mark's words misspelt."""
+    are not the mark's words misspelt; and a short word of the mark changed into one of the
+    commonest words is that word ("cotton or" is not COTTON ON)."""
     if window.units <= 1 or name.units != window.units:
         return False
     written, recorded = _latin_words(window), _latin_words(name)
@@ -132,7 +133,10 @@ def _misaligned(window: Keys, name: Keys, budget: int) -> bool:
         return False
     total = 0
     for mine, theirs in zip(written, recorded, strict=True):
-        total += OSA.distance(mine, theirs, score_cutoff=budget + 1)
+        edits = OSA.distance(mine, theirs, score_cutoff=budget + 1)
+        if edits and len(theirs) <= 2 and mine in config.function_words:
+            return True
+        total += edits
         if total > budget:
             return True
     return False

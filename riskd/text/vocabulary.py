@@ -10,6 +10,10 @@
   chilled", "ball point pens") and raises risk only with corroboration
   (`riskd.matching.context`).
 
+- `known_words`: the words of English, frequent or rare, that a description may use as
+  themselves: a frequency list alone also holds names and web tokens ("tsla", "kyria"),
+  so its rare words count only where an English dictionary has them too.
+
 Thresholds are Zipf values, log10 of a word's frequency per billion words: 7 is "the", 4 a
 word met once in 100,000 ("fresh" 4.8, "boots" 4.3, "nike" 3.9), 2.5 once in 3 million
 ("offal", "wiper"). They are set in `riskd.matching.tuning`, where the choice is explained.
@@ -38,6 +42,47 @@ def common_words(language: str = "en", count: int = 30_000, zipf: float = 0.0) -
             w for w, f in frequencies.items() if f >= floor and len(w) >= 2 and w.isalpha()
         )
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The words of two English dictionaries, Webster's Second and GCIDE (english-words):
+    words, as against the names and web tokens of a frequency list."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True, alpha=True))
+
+
+def singulars(word: str) -> tuple[str, ...]:
+    """The word and the singulars it may be the plural of, which dictionaries leave out
+    ("cresols": "cresol", "roes": "roe", "hinnies": "hinny")."""
+    found = [word]
+    if word.endswith("s"):
+        found.append(word[:-1])
+    if word.endswith("es"):
+        found.append(word[:-2])
+    if word.endswith("ies"):
+        found.append(word[:-3] + "y")
+    return tuple(found)
+
+
+@lru_cache(maxsize=4)
+def known_words(frequent_zipf: float, listed_zipf: float) -> frozenset[str]:
+    """English words: every word of at least `frequent_zipf`, and the rarer ones of at least
+    `listed_zipf` that a dictionary has, as written or as their singular ("dross", "roes";
+    not "tsla", "saj")."""
+    dictionary = dictionary_words()
+    rare = (
+        w
+        for w in common_words(zipf=listed_zipf)
+        if any(form in dictionary for form in singulars(w))
+    )
+    return common_words(zipf=frequent_zipf) | frozenset(rare)
+
+
+def function_words(zipf: float, longest: int = 2) -> frozenset[str]:
+    """English words of at most `longest` letters and at least `zipf` ("or", "of", "on")."""
+    return frozenset(w for w in common_words(count=0, zipf=zipf) if len(w) <= longest)
 
 
 @lru_cache(maxsize=4)

@@ -35,6 +35,9 @@ MARKS = {
     13: ("Ultramar", ()),
     14: ("Sport 2000", ("61",)),
     15: ("Sorb", ("61",)),
+    16: ("Tesla", ()),
+    17: ("Cotton On", ()),
+    18: ("EB Games", ()),
 }
 REGISTER = Register("test", tuple(_recordation(n, m, hs) for n, (m, hs) in MARKS.items()))
 MATCHER = build_matcher(REGISTER)
@@ -58,6 +61,8 @@ def _found(hs: str, description: str = "", brand: str = "") -> dict[str, Match]:
         ("610910", "shirts", "1q011", "R8"),  # a number in the brand field may be a typo
         ("610910", "the children s lace t-shirts", "", "R10"),  # the "s" of "children's"
         ("610910", "sport0200 jerseys", "", "R14"),  # two digits swapped
+        ("870380", "tsla cars", "", "R16"),  # in a frequency list, in no dictionary
+        ("950450", "sb games consoles", "", "R18"),  # "sb" is no function word
     ],
 )
 def test_real_misspellings_are_listed(hs: str, description: str, brand: str, expected: str) -> None:
@@ -76,6 +81,8 @@ def test_real_misspellings_are_listed(hs: str, description: str, brand: str, exp
         ("320641", "colouring matter; ultramarine", "R13"),  # a word, not ULTRAMAR inside one
         ("610910", "men's or boys' shirts", "R15"),  # "s or": a piece of "men's", not SORB misspelt
         ("610910", "sport 2001 jerseys", "R14"),  # another digit is another name
+        ("620469", "of textile (other than cotton or wool)", "R17"),  # "or", not COTTON ON
+        ("950450", "to be games consoles", "R18"),  # "be" is the word, not EB
     ],
 )
 def test_words_of_a_description_are_no_typos(hs: str, description: str, absent: str) -> None:
