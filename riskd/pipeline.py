@@ -10,23 +10,25 @@ never a mixture.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from riskd.domain import Assessment, Declaration, ItemAssessment, Versions
+from riskd.domain import Assessment, Declaration, ItemAssessment, RuleHit, Versions
 from riskd.features import (
     NO_HISTORY,
+    FeatureValue,
     HistoryProvider,
     ProfileKeys,
     declaration_features,
     with_rule_hits,
 )
 from riskd.matching import Matcher, build_matcher
-from riskd.model import RiskModel, model_reasons
+from riskd.model import ModelScore, RiskModel, model_reasons, score_many
 from riskd.policy import Policy, degraded, recommend
 from riskd.register.model import EMPTY_REGISTER, Register
 from riskd.rules import NO_RULES, RuleSet
@@ -110,6 +112,123 @@ def new_decision_id() -> str:
     return str(uuid.uuid4())
 
 
+def new_decision_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs from one read of the system's random source."""
+    random = os.urandom(16 * count)
+    return [str(uuid.UUID(bytes=random[16 * i : 16 * (i + 1)], version=4)) for i in range(count)]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a declaration's recommendation is made from: its item matches, its features
+    (with the rule hits), the rule hits and the model's score."""
+
+    items: tuple[ItemAssessment, ...]
+    features: dict[str, FeatureValue]
+    rule_hits: tuple[RuleHit, ...]
+    model_score: ModelScore | None
+
+
+def gather(
+    snapshot: Snapshot,
+    declarations: Sequence[Declaration],
+    *,
+    history: HistoryProvider = NO_HISTORY,
+    profile_keys: Sequence[ProfileKeys] | None = None,
+    stage_seconds: Callable[[str, float], None] | None = None,
+) -> list[Evidence]:
+    """Match, features and rules per declaration, then the model once for all of them (one
+    call into LightGBM instead of one per declaration; the same scores). None of it
+    depends on the other declarations: what does (an office's inspection load) is in
+    `decide`."""
+    keys: Sequence[ProfileKeys | None] = profile_keys or [None] * len(declarations)
+    found = []
+    for declaration, declaration_keys in zip(declarations, keys, strict=True):
+        started = time.perf_counter()
+        items = tuple(
+            ItemAssessment(
+                item.line_no,
+                snapshot.matcher.match_item(item, declaration, snapshot.policy.in_base_currency),
+            )
+            for item in declaration.items
+        )
+        matched = time.perf_counter()
+        features = declaration_features(
+            declaration, items, history, snapshot.policy.rates_to_base, declaration_keys
+        )
+        featured = time.perf_counter()
+        rule_hits = snapshot.rules.evaluate(declaration, items, features)
+        found.append((items, with_rule_hits(features, rule_hits), rule_hits))
+        if stage_seconds is not None:
+            stage_seconds("match", matched - started)
+            stage_seconds("features", featured - matched)
+            stage_seconds("rules", time.perf_counter() - featured)
+    started = time.perf_counter()
+    scores: Sequence[ModelScore | None] = (
+        score_many(snapshot.model, [inputs for _, inputs, _ in found])
+        if snapshot.model is not None
+        else [None] * len(found)
+    )
+    if stage_seconds is not None and found:
+        each = (time.perf_counter() - started) / len(found)
+        for _ in found:
+            stage_seconds("model", each)
+    return [
+        Evidence(items, inputs, rule_hits, score)
+        for (items, inputs, rule_hits), score in zip(found, scores, strict=True)
+    ]
+
+
+def decide(
+    snapshot: Snapshot,
+    declaration: Declaration,
+    evidence: Evidence,
+    *,
+    decision_id: str | None = None,
+    now: datetime | None = None,
+    office_load: float | None = None,
+    stage_seconds: Callable[[str, float], None] | None = None,
+) -> Assessment:
+    """The recommendation from a declaration's evidence, as an assessment. `office_load` is
+    the office's current share of physical inspections (`riskd.capacity.InspectionLoad`),
+    which the decisions before this one have changed."""
+    started = time.perf_counter()
+    model_score = evidence.model_score
+    decision = recommend(
+        snapshot.policy,
+        snapshot.register,
+        declaration,
+        evidence.items,
+        evidence.rule_hits,
+        model_score,
+        office_load=office_load,
+    )
+    if stage_seconds is not None:
+        stage_seconds("policy", time.perf_counter() - started)
+    assessment = Assessment(
+        decision_id=decision_id or new_decision_id(),
+        declaration_id=declaration.declaration_id,
+        recommendation=decision.recommendation,
+        lane=decision.lane,
+        risk_score=decision.risk_score,
+        decided_at=now or _now(),
+        versions=snapshot.versions,
+        reasons=decision.reasons + model_reasons(model_score),
+        items=evidence.items,
+        rule_hits=evidence.rule_hits,
+        model_score=model_score.probability if model_score is not None else None,
+        contributions=model_score.contributions if model_score is not None else (),
+        notify=decision.notify,
+        referral=decision.referral,
+        random_selection=decision.random_selection,
+        features=evidence.features,
+    )
+    if snapshot.degraded:
+        parts = " and ".join(sorted(snapshot.degraded))
+        return degraded(assessment, f"the {parts} failed to load and is served empty")
+    return assessment
+
+
 def assess(
     snapshot: Snapshot,
     declaration: Declaration,
@@ -128,62 +247,24 @@ def assess(
     declaration's `profile_keys`, which it counts the declaration under afterwards (so they
     are computed once). `office_load` is
     the office's current share of physical inspections (`riskd.capacity.InspectionLoad`).
-    `stage_seconds`, if given, is told the time each stage took (for the metrics)."""
-    started = time.perf_counter()
-    items = tuple(
-        ItemAssessment(
-            item.line_no,
-            snapshot.matcher.match_item(item, declaration, snapshot.policy.in_base_currency),
-        )
-        for item in declaration.items
+    `stage_seconds`, if given, is told the time each stage took (for the metrics). Several
+    declarations: `gather` them at once, then `decide` each."""
+    (evidence,) = gather(
+        snapshot,
+        [declaration],
+        history=history,
+        profile_keys=None if profile_keys is None else [profile_keys],
+        stage_seconds=stage_seconds,
     )
-    matched = time.perf_counter()
-    features = declaration_features(
-        declaration, items, history, snapshot.policy.rates_to_base, profile_keys
-    )
-    featured = time.perf_counter()
-    rule_hits = snapshot.rules.evaluate(declaration, items, features)
-    model_inputs = with_rule_hits(features, rule_hits)
-    ruled = time.perf_counter()
-    model_score = snapshot.model.score(model_inputs) if snapshot.model is not None else None
-    scored = time.perf_counter()
-    decision = recommend(
-        snapshot.policy,
-        snapshot.register,
+    return decide(
+        snapshot,
         declaration,
-        items,
-        rule_hits,
-        model_score,
+        evidence,
+        decision_id=decision_id,
+        now=now,
         office_load=office_load,
+        stage_seconds=stage_seconds,
     )
-    if stage_seconds is not None:
-        stage_seconds("match", matched - started)
-        stage_seconds("features", featured - matched)
-        stage_seconds("rules", ruled - featured)
-        stage_seconds("model", scored - ruled)
-        stage_seconds("policy", time.perf_counter() - scored)
-    assessment = Assessment(
-        decision_id=decision_id or new_decision_id(),
-        declaration_id=declaration.declaration_id,
-        recommendation=decision.recommendation,
-        lane=decision.lane,
-        risk_score=decision.risk_score,
-        decided_at=now or _now(),
-        versions=snapshot.versions,
-        reasons=decision.reasons + model_reasons(model_score),
-        items=items,
-        rule_hits=rule_hits,
-        model_score=model_score.probability if model_score is not None else None,
-        contributions=model_score.contributions if model_score is not None else (),
-        notify=decision.notify,
-        referral=decision.referral,
-        random_selection=decision.random_selection,
-        features=model_inputs,
-    )
-    if snapshot.degraded:
-        parts = " and ".join(sorted(snapshot.degraded))
-        return degraded(assessment, f"the {parts} failed to load and is served empty")
-    return assessment
 
 
 def _now() -> datetime:

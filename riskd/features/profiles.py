@@ -123,6 +123,23 @@ class _NoHistory:
 NO_HISTORY: HistoryProvider = _NoHistory()
 
 
+@dataclass(frozen=True, slots=True)
+class KnownHistory:
+    """Counts read once for several declarations, answered from memory: the server counts a
+    call's declarations only after all of them are assessed, so each of them sees the same
+    counts, and one read of the union of their keys replaces one read per declaration."""
+
+    counts: Mapping[tuple[str, str], ProfileCounts]
+
+    def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
+        return {pair: self.counts[pair] for pair in keys if pair in self.counts}
+
+
+def read_once(history: HistoryProvider, keys: Sequence[tuple[str, str]]) -> KnownHistory:
+    """The counts of all `keys` (the union over a call's declarations), in one lookup."""
+    return KnownHistory(history.lookup(sorted(set(keys))))
+
+
 _NON_DIGITS = re.compile(r"\D")
 
 

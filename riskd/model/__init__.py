@@ -9,10 +9,11 @@ from riskd.model.registry import (
     production_version,
     set_production,
 )
-from riskd.model.scorer import ModelScore, RiskModel
+from riskd.model.scorer import BatchRiskModel, ModelScore, RiskModel, score_many
 from riskd.model.shadow import ShadowedModel
 
 __all__ = [
+    "BatchRiskModel",
     "FeatureEncoder",
     "LightGBMRiskModel",
     "ModelScore",
@@ -23,6 +24,7 @@ __all__ = [
     "load_shadow_model",
     "model_reasons",
     "production_version",
+    "score_many",
     "serving_problems",
     "set_production",
 ]

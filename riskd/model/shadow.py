@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
 
 from riskd.features import Features
-from riskd.model.scorer import ModelScore, RiskModel
+from riskd.model.scorer import ModelScore, RiskModel, score_many
 
 log = structlog.get_logger("riskd.model.shadow")
 
@@ -24,17 +25,21 @@ class ShadowedModel:
         return self.production.version
 
     def score(self, features: Features) -> ModelScore:
-        decided = self.production.score(features)
+        return self.score_many([features])[0]
+
+    def score_many(self, features: Sequence[Features]) -> list[ModelScore]:
+        decided = score_many(self.production, features)
         try:
-            compared = self.shadow.score(features)
+            compared = score_many(self.shadow, features)
         except Exception:  # a broken shadow must never stop screening
             log.exception("shadow model failed", shadow_version=self.shadow.version)
-        else:
+            return decided
+        for production, shadow in zip(decided, compared, strict=True):
             log.info(
                 "shadow score",
                 production_version=self.production.version,
-                production_score=decided.probability,
+                production_score=production.probability,
                 shadow_version=self.shadow.version,
-                shadow_score=compared.probability,
+                shadow_score=shadow.probability,
             )
         return decided

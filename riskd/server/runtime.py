@@ -26,8 +26,9 @@ from riskd.domain import (
     StoreUnavailable,
 )
 from riskd.features import NO_HISTORY, profile_keys
+from riskd.features.profiles import read_once
 from riskd.loading import Refusals
-from riskd.pipeline import SnapshotHolder, assess
+from riskd.pipeline import SnapshotHolder, decide, gather, new_decision_ids
 from riskd.policy import degraded
 from riskd.server.metrics import Metrics
 from riskd.settings import Settings
@@ -79,25 +80,41 @@ class Runtime:
         concurrent calls), log, return.
 
         `time_left` gives the seconds left of the caller's deadline (None: no deadline); it
-        is asked before each declaration and before the store write, so that a call whose
+        is asked before each decision and before the store write, so that a call whose
         client has stopped waiting stops, and nothing is stored that no client received."""
         started = time.perf_counter()
         snapshot = self.holder.current()
-        history = self.profiles or NO_HISTORY
         rates = snapshot.policy.rates_to_base
+        # once per declaration: for the lookup and for the counts
+        all_keys = [profile_keys(declaration) for declaration in declarations]
+        history = (
+            read_once(self.profiles, [pair for keys in all_keys for pair in keys.all_pairs()])
+            if self.profiles is not None
+            else NO_HISTORY
+        )
+        stage_seconds = self.metrics.stage_seconds if self.metrics is not None else None
+        evidence = gather(
+            snapshot,
+            declarations,
+            history=history,
+            profile_keys=all_keys,
+            stage_seconds=stage_seconds,
+        )
         assessed = []
         counted = []
-        for declaration in declarations:
+        decision_ids = new_decision_ids(len(declarations))
+        for declaration, keys, found, decision_id in zip(
+            declarations, all_keys, evidence, decision_ids, strict=True
+        ):
             _in_time(time_left, "screening")
             office = declaration.customs_office
-            keys = profile_keys(declaration)  # once: for the lookup and for the counts
-            assessment = assess(
+            assessment = decide(
                 snapshot,
                 declaration,
-                history=history,
-                profile_keys=keys,
+                found,
+                decision_id=decision_id,
                 office_load=self.load.share(office),
-                stage_seconds=self.metrics.stage_seconds if self.metrics is not None else None,
+                stage_seconds=stage_seconds,
             )
             self.load.record(office, assessment.recommendation.severity >= _INSPECTED)
             assessed.append(assessment)

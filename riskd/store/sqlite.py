@@ -545,9 +545,12 @@ ON CONFLICT (profile, key) DO UPDATE SET
 _FIRST_SIGHT = "INSERT OR IGNORE INTO entity_profile_declarations VALUES (?)"
 
 _LOOKUP = (
-    "SELECT declarations, inspections, seizures, log_unit_value_sum, log_unit_value_n"
-    " FROM entity_profiles WHERE profile = ? AND key = ?"
+    "WITH wanted(profile, key) AS (VALUES {wanted})"
+    " SELECT p.profile, p.key, declarations, inspections, seizures, log_unit_value_sum,"
+    " log_unit_value_n FROM wanted JOIN entity_profiles p"
+    " ON p.profile = wanted.profile AND p.key = wanted.key"
 )
+_LOOKUP_CHUNK = 400  # pairs per statement: 800 variables, well under SQLite's limit
 
 
 def _count_declarations(conn: sqlite3.Connection, counted: Sequence[DeclarationCounts]) -> None:
@@ -581,14 +584,17 @@ class SqliteProfiles:
     def lookup(self, keys: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], ProfileCounts]:
         """Counts of the (profile, key) pairs that have any; the HistoryProvider method.
 
-        One primary-key lookup per pair: a declaration has a few dozen keys, and point
-        lookups through a cached statement beat any set-based query over the table."""
+        One statement per `_LOOKUP_CHUNK` pairs, each pair a primary-key search: under
+        concurrent calls a statement per pair cost more in handing the GIL back and forth
+        (each SQLite call releases it) than in SQLite itself."""
         found: dict[tuple[str, str], ProfileCounts] = {}
         conn = self._connection()
-        for pair in keys:
-            row = conn.execute(_LOOKUP, pair).fetchone()
-            if row is not None:
-                found[pair] = ProfileCounts(*row)
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            wanted = ", ".join(["(?, ?)"] * len(chunk))
+            flat = [part for pair in chunk for part in pair]
+            for profile, key, *counts in conn.execute(_LOOKUP.format(wanted=wanted), flat):
+                found[(profile, key)] = ProfileCounts(*counts)
         return found
 
     def record_declarations(self, declarations: Sequence[Declaration]) -> None:

@@ -18,8 +18,10 @@ from riskd.features import (
     history_features,
     outcome_increments,
     profile_increments,
+    profile_keys,
 )
 from riskd.features.declaration import add_counts
+from riskd.features.profiles import read_once
 from riskd.history import BUILTIN_RATES_TO_USD, declaration_rows, history_table
 from tests.features.history_factory import (
     HISTORY_FEATURES,
@@ -200,3 +202,25 @@ def test_a_seizure_counts_for_every_item_of_the_declaration() -> None:
     served = _served(declared[1], declared)
     assert trained["commodity_seizure_rate"] == pytest.approx(5 / 6)
     assert served["commodity_seizure_rate"] == pytest.approx(5 / 6)
+
+
+@SETTINGS
+@given(
+    st.lists(declared_strategy, min_size=1, max_size=8),
+    st.lists(declared_strategy, min_size=1, max_size=6),
+)
+def test_one_read_for_a_call_gives_each_declaration_its_own_features(
+    seen_rows: list[Row], call_rows: list[Row]
+) -> None:
+    """A call's declarations read the profiles once (the union of their keys): each gets the
+    features it gets reading on its own."""
+    history = DictHistory()
+    for d in build(seen_rows):
+        history.add(profile_increments(d.declaration))
+    call = [d.declaration for d in build(call_rows)]
+    keys = [profile_keys(d) for d in call]
+    known = read_once(history, [pair for k in keys for pair in k.all_pairs()])
+    for declaration in call:
+        assert declaration_features(declaration, (), known) == declaration_features(
+            declaration, (), history
+        )

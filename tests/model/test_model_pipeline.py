@@ -11,7 +11,7 @@ import pytest
 from riskd.domain import Outcome, OutcomeResult, Party, ReasonKind
 from riskd.features import declaration_features
 from riskd.model import load_production_model
-from riskd.pipeline import assess, build_snapshot
+from riskd.pipeline import assess, build_snapshot, decide, gather
 from riskd.store.sqlite import SqliteProfiles, SqliteStore
 from tests.factory import declaration, item
 
@@ -86,3 +86,27 @@ def test_rebuild_from_the_store_equals_incremental_updates(tmp_path: Path) -> No
     probe = replace(declaration("D-probe"), importer=Party("IMP-0"))
     assert declaration_features(probe, (), rebuilt) == declaration_features(probe, (), incremental)
     assert declaration_features(probe, (), rebuilt)["importer_inspections"] == 1.0
+
+
+def test_a_call_of_many_is_assessed_as_each_alone(trained_registry: Path, tmp_path: Path) -> None:
+    """`gather` scores a call's declarations in one model call and reads their profiles
+    once: each gets the evidence and decision `assess` gives it alone."""
+    snapshot = build_snapshot(model=load_production_model(trained_registry))
+    profiles = SqliteProfiles(tmp_path / "riskd.db")
+    seen = [declaration(f"D-SEEN-{n}", importer=Party(f"IMP-{n % 3}")) for n in range(5)]
+    profiles.record_declarations(seen)
+    profiles.record_outcome("dec-seen", seen[0], OutcomeResult.SEIZED)
+    call = [
+        declaration(
+            f"D-CALL-{n}",
+            importer=Party(f"IMP-{n % 4}"),
+            items=(item(), item(line_no=2, hs_code="420221", origin_country="VN"))[: 1 + n % 2],
+        )
+        for n in range(7)
+    ]
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+    evidence = gather(snapshot, call, history=profiles)
+    for decl, found in zip(call, evidence, strict=True):
+        alone = assess(snapshot, decl, decision_id="same", now=now, history=profiles)
+        assert found.model_score is not None
+        assert decide(snapshot, decl, found, decision_id="same", now=now) == alone

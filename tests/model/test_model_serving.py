@@ -50,6 +50,23 @@ def test_score_equals_batch_prediction_and_explains_itself(
     assert contributions[0].contribution == pytest.approx(contrib[top], abs=1e-6)
 
 
+def test_scores_of_many_equal_each_scored_alone(
+    trained_registry: Path, small_table: TrainingTable
+) -> None:
+    """One matrix call (a batch) gives every row the score and contributions it gets alone
+    through the single-row path, LightGBM's own probability for it."""
+    model = load_production_model(trained_registry)
+    assert model is not None
+    rows = small_table.frame.tail(40)
+    features = [{name: row[name] for name in FEATURE_NAMES} for row in rows.iter_rows(named=True)]
+    expected = model.booster.predict(model.encoder.encode_frame(rows))
+    many = model.score_many(features)
+    assert [s.probability for s in many] == pytest.approx(list(expected), abs=1e-9)
+    assert many == [model.score(f) for f in features]
+    assert model.score_many(features[:1]) == [model.score(features[0])]
+    assert model.score_many([]) == []
+
+
 def test_unknown_categories_and_missing_values_score(trained_registry: Path) -> None:
     model = load_production_model(trained_registry)
     assert model is not None
