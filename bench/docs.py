@@ -233,40 +233,42 @@ def serving_summary(load_results: Callable[[str], Results]) -> str:
 
 # (label, function as py-spy names it); each line's share is the function's inclusive share
 _PROFILE_LINES = [
-    ("`SqliteConnections.write` (store transactions)", "SqliteConnections.write"),
-    ("— `SqliteStore.save_decisions` (the decision row)", "SqliteStore.save_decisions"),
-    (
-        "— `SqliteProfiles.record_declarations` (profile upserts)",
-        "SqliteProfiles.record_declarations",
-    ),
-    ("`assess` (the whole screening pipeline)", "assess"),
-    ("— features (`declaration_features`)", "declaration_features"),
-    ("— — the entity-profile lookup", "SqliteProfiles.lookup"),
-    ("— the LightGBM model with contributions", "LightGBMRiskModel.score"),
-    ("— matching", "Matcher.match_item"),
+    ("`Runtime.screen` (the whole call, after the request is read)", "Runtime.screen"),
+    ("— `assess` (the screening pipeline)", "assess"),
+    ("— — features (`declaration_features`)", "declaration_features"),
+    ("— — — the entity-profile lookup (`SqliteProfiles.lookup`)", "SqliteProfiles.lookup"),
+    ("— — the LightGBM model with contributions", "LightGBMRiskModel.score"),
+    ("— — matching", "Matcher.match_item"),
+    ("— — rules", "CompiledRules.evaluate"),
+    ("— waiting for the group commit (`Condition.wait`)", "Condition.wait"),
+    ("the store's writer thread (`GroupCommit.run`)", "GroupCommit.run"),
     ("reading the next request (grpc)", "unary_request"),
-    ("waiting for work (`Condition.wait`)", "Condition.wait"),
     ("structlog's decision line", "_proxy_to_logger"),
 ]
 
 
+def _profile_share(shares: dict[str, float], function: str) -> str:
+    found = [
+        share
+        for name, share in shares.items()
+        if (qualified := name.split(" (")[0]) == function or qualified.endswith("." + function)
+    ]
+    return f"{max(found):.1f} %" if found else "—"
+
+
 def server_profile(load_results: Callable[[str], Results]) -> str:
     profile = load_results("server_profile")
-    shares: dict[str, float] = profile["inclusive_percent"]
-    rows = []
-    for label, function in _PROFILE_LINES:
-        found = [
-            share
-            for name, share in shares.items()
-            if (qualified := name.split(" (")[0]) == function or qualified.endswith("." + function)
-        ]
-        rows.append([label, f"{max(found):.1f} %" if found else "—"])
+    loads: dict[str, Results] = profile["loads"]
+    rows = [
+        [label, *(_profile_share(load["inclusive_percent"], function) for load in loads.values())]
+        for label, function in _PROFILE_LINES
+    ]
+    header = ["where", *(f"{load['load']} ({n(load['samples'])} samples)" for load in loads.values())]
     caption = (
-        f"`{profile['command']}`: {n(profile['worker_samples'])} py-spy samples (idle "
-        f"included) of the worker threads under {profile['load']}, summed per function "
-        "(inclusive share of worker-thread samples; — : under the profile's cut-off):"
+        f"`{profile['command']}` ({profile['sampled']}), summed per function: the inclusive "
+        "share of the samples (— : under the profile's cut-off):"
     )
-    return prose(caption) + "\n\n" + table(["where", "share"], rows, "-:")
+    return prose(caption) + "\n\n" + table(header, rows, "-" + ":" * len(loads))
 
 
 # ---- backtest overlap ---------------------------------------------------------------------

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from riskd.features import Features
-from riskd.model import ModelScore, ShadowedModel
+from riskd.model import ModelScore, ShadowedModel, shadow
+
+
+@pytest.fixture(autouse=True)
+def default_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Another test in the same worker may have configured a WARNING-level, cached logger."""
+    configured = structlog.get_config()
+    structlog.reset_defaults()
+    monkeypatch.setattr(shadow, "log", structlog.get_logger())
+    yield
+    structlog.configure(**configured)
 
 
 @dataclass
