@@ -263,7 +263,10 @@ def server_profile(load_results: Callable[[str], Results]) -> str:
         [label, *(_profile_share(load["inclusive_percent"], function) for load in loads.values())]
         for label, function in _PROFILE_LINES
     ]
-    header = ["where", *(f"{load['load']} ({n(load['samples'])} samples)" for load in loads.values())]
+    header = [
+        "where",
+        *(f"{load['load']} ({n(load['samples'])} samples)" for load in loads.values()),
+    ]
     caption = (
         f"`{profile['command']}` ({profile['sampled']}), summed per function: the inclusive "
         "share of the samples (— : under the profile's cut-off):"
